@@ -1,0 +1,1 @@
+"""discrepancy: keep track of conflicting claims."""
