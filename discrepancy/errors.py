@@ -52,3 +52,7 @@ class LogDecodeError(DiscrepancyError, ValueError):
     def located(self, *, path: str | PurePath | None, line: int | None) -> LogDecodeError:
         """The same error, placed at ``path`` and ``line``."""
         return LogDecodeError(self.reason, path=path, line=line, field=self.field)
+
+
+class UsageError(DiscrepancyError, ValueError):
+    """A command was called with arguments it cannot use (exit code 2)."""

@@ -1,0 +1,272 @@
+"""The wire format: JSON objects to events and back (SPEC section 2).
+
+This module alone knows field names and the format version. Decoding is
+strict: anything SPEC section 2 calls invalid raises
+:class:`~discrepancy.errors.LogDecodeError` naming the field, and the caller
+(a log reader) adds the file and line. Unknown extra fields are kept on the
+event and written back, so a round trip loses nothing.
+
+``seq`` and ``chain`` belong to the durable log's envelope, not to the event:
+they are dropped on decoding and never written by :func:`encode_event`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import orjson
+
+from discrepancy.errors import LogDecodeError
+from discrepancy.events import (
+    EVENT_TYPES,
+    Claim,
+    Confirmation,
+    Denial,
+    Event,
+    Reopening,
+    Resolution,
+    Retraction,
+    Source,
+    Timestamp,
+    instant_key,
+)
+from discrepancy.values import value_from_json, value_to_json
+
+FORMAT_VERSION: Final = 1
+"""The newest format version this reader knows."""
+
+ENVELOPE_FIELDS: Final = frozenset({"seq", "chain"})
+"""Fields the durable log adds around an event; not part of its canonical bytes."""
+
+MAX_ID_LENGTH: Final = 256
+_RELIABILITY: Final = frozenset("ABCDEF")
+
+
+def _string(raw: object, name: str) -> str:
+    if not isinstance(raw, str):
+        raise LogDecodeError(f"expected a string, got {_kind_of(raw)}", field=name)
+    return raw
+
+
+def _timestamp(raw: object, name: str) -> Timestamp:
+    text = _string(raw, name)
+    try:
+        return Timestamp(text=text, key=instant_key(text))
+    except ValueError as exc:
+        raise LogDecodeError(str(exc), field=name) from None
+
+
+def _parties(raw: object, name: str) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise LogDecodeError(f"expected a list of strings, got {_kind_of(raw)}", field=name)
+    for i, party in enumerate(raw):
+        if not isinstance(party, str):
+            raise LogDecodeError(
+                f"expected a list of strings, item {i} is {_kind_of(party)}", field=name
+            )
+    return tuple(raw)
+
+
+def _reliability(raw: object, name: str) -> str:
+    grade = _string(raw, name)
+    if grade not in _RELIABILITY:
+        raise LogDecodeError(f"expected a grade A to F, got {grade!r}", field=name)
+    return grade
+
+
+def _value(raw: object, name: str) -> Any:
+    return value_from_json(raw, field=name)
+
+
+_Convert = Callable[[object, str], Any]
+
+# Per type: (field, converter, required). Common fields are handled apart.
+_STANCE: Final[tuple[tuple[str, _Convert, bool], ...]] = (
+    ("claim", _string, True),
+    ("proposition", _string, True),
+    ("source", _string, True),
+)
+_FIELDS: Final[dict[str, tuple[tuple[str, _Convert, bool], ...]]] = {
+    "source": (
+        ("source", _string, True),
+        ("name", _string, True),
+        ("parties", _parties, True),
+        ("reliability", _reliability, False),
+        ("kind", _string, False),
+    ),
+    "claim": (
+        ("claim", _string, True),
+        ("source", _string, True),
+        ("proposition", _string, True),
+        ("value", _value, True),
+        ("stated_at", _timestamp, False),
+        ("via", _string, False),
+        ("quote", _string, False),
+        ("url", _string, False),
+        ("supersedes", _string, False),
+    ),
+    "confirm": _STANCE,
+    "deny": _STANCE,
+    "retract": _STANCE,
+    "resolve": (
+        ("proposition", _string, True),
+        ("value", _value, True),
+        ("rationale", _string, True),
+        ("analyst", _string, True),
+    ),
+    "reopen": (
+        ("proposition", _string, True),
+        ("rationale", _string, True),
+        ("analyst", _string, True),
+    ),
+}
+_COMMON: Final = frozenset({"type", "id", "recorded_at", "v"})
+_KNOWN: Final[dict[str, frozenset[str]]] = {
+    name: _COMMON | ENVELOPE_FIELDS | {f for f, _, _ in fields} for name, fields in _FIELDS.items()
+}
+
+
+def decode_event(obj: object) -> Event:
+    """The event a decoded JSON object stands for.
+
+    Raises :class:`LogDecodeError` (without path or line; see
+    :func:`decode_line`) if ``obj`` is not a valid event of format v1.
+    """
+    if not isinstance(obj, dict):
+        raise LogDecodeError(f"expected a JSON object, got {_kind_of(obj)}")
+    version = obj.get("v")
+    if version is not None or "v" in obj:
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise LogDecodeError(f"expected an integer, got {_kind_of(version)}", field="v")
+        if version > FORMAT_VERSION:
+            raise LogDecodeError(
+                f"format version {version} is newer than this reader knows "
+                f"({FORMAT_VERSION}); upgrade discrepancy",
+                field="v",
+            )
+        if version < 1:
+            raise LogDecodeError(f"format versions start at 1, got {version}", field="v")
+    if "type" not in obj:
+        raise LogDecodeError("missing", field="type")
+    type_name = obj["type"]
+    if not isinstance(type_name, str) or type_name not in _FIELDS:
+        known = ", ".join(EVENT_TYPES)
+        raise LogDecodeError(f"unknown event type {type_name!r} (known: {known})", field="type")
+    kwargs: dict[str, Any] = {}
+    for name, convert in (("id", _string), ("recorded_at", _timestamp)):
+        if name not in obj:
+            raise LogDecodeError("missing", field=name)
+        kwargs[name] = convert(obj[name], name)
+    if not 1 <= len(kwargs["id"]) <= MAX_ID_LENGTH:
+        raise LogDecodeError(
+            f"an event id has 1 to {MAX_ID_LENGTH} characters, got {len(kwargs['id'])}",
+            field="id",
+        )
+    for name, convert, required in _FIELDS[type_name]:
+        if name in obj:
+            kwargs[name] = convert(obj[name], name)
+        elif required:
+            raise LogDecodeError("missing", field=name)
+    known = _KNOWN[type_name]
+    if len(obj) > len(kwargs) + 1 + ("v" in obj):
+        extra = tuple(sorted((k, v) for k, v in obj.items() if k not in known))
+        if extra:
+            kwargs["extra"] = extra
+    kwargs["v"] = version
+    return EVENT_TYPES[type_name](**kwargs)
+
+
+def decode_line(
+    line: bytes | str, *, path: str | None = None, line_no: int | None = None
+) -> Event:
+    """The event one log line holds; errors name ``path`` and ``line_no``."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise LogDecodeError(f"not valid JSON ({exc})", path=path, line=line_no) from None
+    try:
+        return decode_event(obj)
+    except LogDecodeError as exc:
+        raise exc.located(path=path, line=line_no) from None
+
+
+def encode_event(event: Event) -> dict[str, Any]:
+    """The JSON object of ``event``, unknown extra fields included."""
+    out: dict[str, Any] = dict(event.extra)
+    out["type"] = event.TYPE
+    out["id"] = event.id
+    out["recorded_at"] = event.recorded_at.text
+    if event.v is not None:
+        out["v"] = event.v
+    match event:
+        case Source():
+            out["source"] = event.source
+            out["name"] = event.name
+            out["parties"] = list(event.parties)
+            _put(out, "reliability", event.reliability)
+            _put(out, "kind", event.kind)
+        case Claim():
+            out["claim"] = event.claim
+            out["source"] = event.source
+            out["proposition"] = event.proposition
+            out["value"] = value_to_json(event.value)
+            if event.stated_at is not None:
+                out["stated_at"] = event.stated_at.text
+            _put(out, "via", event.via)
+            _put(out, "quote", event.quote)
+            _put(out, "url", event.url)
+            _put(out, "supersedes", event.supersedes)
+        case Confirmation() | Denial() | Retraction():
+            out["claim"] = event.claim
+            out["proposition"] = event.proposition
+            out["source"] = event.source
+        case Resolution():
+            out["proposition"] = event.proposition
+            out["value"] = value_to_json(event.value)
+            out["rationale"] = event.rationale
+            out["analyst"] = event.analyst
+        case Reopening():
+            out["proposition"] = event.proposition
+            out["rationale"] = event.rationale
+            out["analyst"] = event.analyst
+        case _:  # pragma: no cover - the union is closed
+            raise TypeError(f"not an event: {event!r}")
+    return out
+
+
+def canonical_bytes(event: Event | Mapping[str, Any]) -> bytes:
+    """The canonical bytes of an event (SPEC section 2).
+
+    Sorted keys, no whitespace, UTF-8 with non-ASCII characters unescaped,
+    shortest round-trip numbers; ``seq`` and ``chain`` are left out. Accepts an
+    :data:`Event` or its JSON object.
+    """
+    if isinstance(event, Mapping):
+        obj = {k: v for k, v in event.items() if k not in ENVELOPE_FIELDS}
+    else:
+        obj = encode_event(event)
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+def _put(out: dict[str, Any], name: str, value: str | None) -> None:
+    if value is not None:
+        out[name] = value
+
+
+def _kind_of(obj: object) -> str:
+    match obj:
+        case None:
+            return "null"
+        case bool():
+            return "true/false"
+        case int() | float():
+            return "a number"
+        case str():
+            return "a string"
+        case list():
+            return "a list"
+        case dict():
+            return "an object"
+        case _:
+            return type(obj).__name__

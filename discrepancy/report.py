@@ -1,0 +1,70 @@
+"""The JSON report of SPEC section 5: plain data, then deterministic bytes.
+
+:func:`report` turns a :class:`~discrepancy.reconcile.Reconciliation` into the
+JSON-ready object SPEC section 5 describes; :func:`dumps` writes it with sorted
+keys, so that the same set of events always prints the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from discrepancy.reconcile import ClaimFinding, PropositionFinding, Reconciliation
+from discrepancy.values import value_to_json
+
+
+def _claim(finding: ClaimFinding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "claim": finding.claim,
+        "source": finding.source,
+        "value": value_to_json(finding.value),
+        "live": finding.live,
+        "confirmed_by": list(finding.confirmed_by),
+        "denied_by": list(finding.denied_by),
+    }
+    if finding.live:
+        out["credibility"] = finding.credibility
+    return out
+
+
+def _proposition(finding: PropositionFinding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": finding.kind,
+        "status": finding.status,
+        "best": None if finding.best is None else value_to_json(finding.best),
+        "claims": [_claim(c) for c in finding.claims],
+    }
+    if finding.kind == "amount":
+        out["low"] = finding.low
+        out["high"] = finding.high
+    return out
+
+
+def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[str, Any]:
+    """The report object of SPEC section 5.
+
+    ``as_of`` is echoed as given (the timestamp the state was limited to).
+    Flag and choice propositions carry no ``low`` or ``high`` key.
+    """
+    return {
+        "as_of": as_of,
+        "events": reconciliation.events,
+        "propositions": {
+            key: _proposition(finding) for key, finding in reconciliation.propositions.items()
+        },
+        "contradictions": [
+            {"proposition": c.proposition, "claims": list(c.claims), "denials": list(c.denials)}
+            for c in reconciliation.contradictions
+        ],
+        "anomalies": [
+            {"kind": a.kind, "event": a.event, "detail": a.detail}
+            for a in reconciliation.anomalies
+        ],
+    }
+
+
+def dumps(report_object: dict[str, Any]) -> bytes:
+    """The report's bytes: sorted keys, UTF-8, a final newline."""
+    return orjson.dumps(report_object, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)

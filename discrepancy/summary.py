@@ -1,0 +1,90 @@
+"""A readable text summary of a reconciliation, for a person at a terminal.
+
+Contested propositions come first, each with the claims in conflict, who
+made them and their credibility; then the others grouped by status; the
+anomalies last. Pure: it returns a string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import orjson
+
+from discrepancy.reconcile import (
+    STATUSES,
+    ClaimFinding,
+    PropositionFinding,
+    Reconciliation,
+)
+from discrepancy.values import Value, value_to_json
+
+
+def show_value(value: Value | None) -> str:
+    """A value as a person reads it: ``58``, ``at least 23``, ``23 to 58``, ``yes``."""
+    if value is None:
+        return "-"
+    raw = value_to_json(value)
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    if isinstance(raw, dict):
+        low, high = raw.get("min"), raw.get("max")
+        if low is not None and high is not None:
+            return f"{low} to {high}"
+        return f"at least {low}" if low is not None else f"at most {high}"
+    if isinstance(raw, str):
+        return orjson.dumps(raw).decode()
+    return str(raw)
+
+
+def _estimate(finding: PropositionFinding) -> str:
+    text = f"best {show_value(finding.best)}"
+    if finding.kind == "amount" and finding.claims:
+        low = "?" if finding.low is None else finding.low
+        high = "?" if finding.high is None else finding.high
+        text += f" (range {low} to {high})"
+    if finding.resolution is not None:
+        text += f", resolved by {finding.resolution.analyst}"
+    return text
+
+
+def _claim_line(claim: ClaimFinding) -> str:
+    grade = f"credibility {claim.credibility}" if claim.live else "not live"
+    line = f"    {claim.claim}: {claim.source} says {show_value(claim.value)} [{grade}]"
+    if claim.confirmed_by:
+        line += f"; confirmed by {', '.join(claim.confirmed_by)}"
+    if claim.denied_by:
+        line += f"; denied by {', '.join(claim.denied_by)}"
+    return line
+
+
+def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATUSES) -> str:
+    """The summary text, ending in a newline."""
+    wanted = set(statuses)
+    by_status: dict[str, list[PropositionFinding]] = {s: [] for s in STATUSES}
+    for finding in reconciliation.propositions.values():
+        by_status[finding.status].append(finding)
+    lines = [
+        f"{reconciliation.events} events, {len(reconciliation.propositions)} propositions, "
+        f"{len(reconciliation.contradictions)} contested, "
+        f"{len(reconciliation.anomalies)} anomalies"
+    ]
+    for status in STATUSES:
+        group = by_status[status]
+        if status not in wanted or not group:
+            continue
+        lines.append("")
+        lines.append(f"{status.upper()} ({len(group)})")
+        for finding in group:
+            lines.append(f"  {finding.proposition}: {_estimate(finding)}")
+            shown = (
+                [c for c in finding.claims if c.live and c.contradicted]
+                if status == "contested"
+                else finding.claims
+            )
+            lines.extend(_claim_line(c) for c in shown)
+    if reconciliation.anomalies and "anomalies" not in wanted and wanted == set(STATUSES):
+        lines.append("")
+        lines.append(f"ANOMALIES ({len(reconciliation.anomalies)})")
+        lines.extend(f"  {a.kind} {a.event}: {a.detail}" for a in reconciliation.anomalies)
+    return "\n".join(lines) + "\n"
