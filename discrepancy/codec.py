@@ -154,7 +154,8 @@ def decode_event(obj: object) -> Event:
         known = ", ".join(EVENT_TYPES)
         raise LogDecodeError(f"unknown event type {type_name!r} (known: {known})", field="type")
     kwargs: dict[str, Any] = {}
-    for name, convert in (("id", _string), ("recorded_at", _timestamp)):
+    common: tuple[tuple[str, _Convert], ...] = (("id", _string), ("recorded_at", _timestamp))
+    for name, convert in common:
         if name not in obj:
             raise LogDecodeError("missing", field=name)
         kwargs[name] = convert(obj[name], name)
@@ -163,11 +164,11 @@ def decode_event(obj: object) -> Event:
             f"an event id has 1 to {MAX_ID_LENGTH} characters, got {len(kwargs['id'])}",
             field="id",
         )
-    for name, convert, required in _FIELDS[type_name]:
-        if name in obj:
-            kwargs[name] = convert(obj[name], name)
+    for field, to_value, required in _FIELDS[type_name]:
+        if field in obj:
+            kwargs[field] = to_value(obj[field], field)
         elif required:
-            raise LogDecodeError("missing", field=name)
+            raise LogDecodeError("missing", field=field)
     known = _KNOWN[type_name]
     if len(obj) > len(kwargs) + 1 + ("v" in obj):
         extra = tuple(sorted((k, v) for k, v in obj.items() if k not in known))
@@ -177,9 +178,7 @@ def decode_event(obj: object) -> Event:
     return EVENT_TYPES[type_name](**kwargs)
 
 
-def decode_line(
-    line: bytes | str, *, path: str | None = None, line_no: int | None = None
-) -> Event:
+def decode_line(line: bytes | str, *, path: str | None = None, line_no: int | None = None) -> Event:
     """The event one log line holds; errors name ``path`` and ``line_no``."""
     try:
         obj = orjson.loads(line)

@@ -45,7 +45,7 @@ def instant_key(text: str) -> str:
     if hour > 23 or minute > 59 or second > 60:
         raise ValueError(f"{text!r} has a time of day out of range")
     try:
-        moment = _dt.datetime(year, month, day, hour, minute, min(second, 59))  # noqa: DTZ001
+        moment = _dt.datetime(year, month, day, hour, minute, min(second, 59))
     except ValueError:
         raise ValueError(f"{text!r} names no calendar date") from None
     if m.group(8) is not None:

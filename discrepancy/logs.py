@@ -58,8 +58,8 @@ def replay_paths(paths: Iterable[str | Path], *, as_of: Timestamp | str | None =
     paths = list(paths)
     started = time.perf_counter()
     state = replay(read_paths(paths, as_of=as_of))
-    _log.info(
-        "replay_finished",
+    _log.debug(
+        "logs_read",
         logs=len(paths),
         events=len(state),
         seconds=round(time.perf_counter() - started, 3),

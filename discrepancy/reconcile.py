@@ -178,8 +178,8 @@ def reconcile(state: State) -> Reconciliation:
 
     # A claim id names one claim: the earliest claim event carrying it.
     claim_of: dict[str, Claim] = {}
-    for claim_id, events in index.claims.items():
-        first, *rest = sorted(events, key=lambda e: e.order)
+    for claim_id, claim_events in index.claims.items():
+        first, *rest = sorted(claim_events, key=lambda e: e.order)
         claim_of[claim_id] = first
         anomalies.extend(
             Anomaly(
@@ -189,13 +189,13 @@ def reconcile(state: State) -> Reconciliation:
             )
             for later in rest
         )
-        for event in events:
+        for event in claim_events:
             anomalies.extend(_unknown_sources(event, registry))
 
     stances: dict[str, _Stances] = {}
-    for claim_id, events in index.stances.items():
+    for claim_id, stance_events in index.stances.items():
         target = claim_of.get(claim_id)
-        for stance in events:
+        for stance in stance_events:
             if stance.source not in registry.parties:
                 anomalies.append(_unknown(stance.id, "source", stance.source))
             if target is None or target.proposition != stance.proposition:
@@ -219,8 +219,10 @@ def reconcile(state: State) -> Reconciliation:
 
     propositions: dict[str, PropositionFinding] = {}
     contradictions: list[Contradiction] = []
-    for key, events in index.propositions.items():
-        finding = _reconcile_proposition(key, events, claim_of, stances, registry, anomalies)
+    for key, proposition_events in index.propositions.items():
+        finding = _reconcile_proposition(
+            key, proposition_events, claim_of, stances, registry, anomalies
+        )
         if finding is None:
             continue
         propositions[key] = finding
@@ -266,8 +268,8 @@ def _reconcile_proposition(
 
     # The proposition's kind is its earliest claim's (or, with no claim, its
     # earliest resolution's); claims and resolutions of another kind do not count.
-    first = min(claims or resolutions, key=lambda e: e.order)
-    kind = first.value.kind
+    earliest: list[Claim] | list[Resolution] = claims or resolutions
+    kind = min((e.order, e.value.kind) for e in earliest)[1]
     counted: list[Claim] = []
     for claim in claims:
         if claim.value.kind == kind:
@@ -302,7 +304,7 @@ def _reconcile_proposition(
     ]
 
     # A resolution is in force when no reopening is later; the latest counts.
-    resolution = max(in_kind, key=lambda r: r.order) if in_kind else None
+    resolution: Resolution | None = max(in_kind, key=lambda r: r.order) if in_kind else None
     if resolution is not None and latest_reopen is not None and latest_reopen > resolution.order:
         resolution = None
 

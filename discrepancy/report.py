@@ -59,8 +59,7 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
             for c in reconciliation.contradictions
         ],
         "anomalies": [
-            {"kind": a.kind, "event": a.event, "detail": a.detail}
-            for a in reconciliation.anomalies
+            {"kind": a.kind, "event": a.event, "detail": a.detail} for a in reconciliation.anomalies
         ],
     }
 

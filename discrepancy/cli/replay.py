@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from importlib.resources import as_file, files
 from typing import Any
+
+import structlog
 
 from discrepancy.errors import UsageError
 from discrepancy.events import instant_key
@@ -15,6 +18,8 @@ from discrepancy.report import dumps, report
 from discrepancy.summary import summarize
 
 EXAMPLE = "border_clash.jsonl"
+
+_log = structlog.get_logger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -62,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             instant_key(args.as_of)
         except ValueError as exc:
             raise UsageError(f"--as-of: {exc}") from None
+    started = time.perf_counter()
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
         paths = [*args.logs, *([example] if args.example else [])]
         state = replay_paths(paths, as_of=args.as_of)
@@ -71,4 +77,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(summarize(reconciliation, statuses=args.status or STATUSES))
     sys.stdout.flush()
+    _log.info(
+        "replay_finished",
+        events=reconciliation.events,
+        propositions=len(reconciliation.propositions),
+        contradictions=len(reconciliation.contradictions),
+        anomalies=len(reconciliation.anomalies),
+        seconds=round(time.perf_counter() - started, 3),
+    )
     return 0
