@@ -169,9 +169,9 @@ def decode_event(obj: object) -> Event:
             kwargs[field] = to_value(obj[field], field)
         elif required:
             raise LogDecodeError("missing", field=field)
-    known = _KNOWN[type_name]
     if len(obj) > len(kwargs) + 1 + ("v" in obj):
-        extra = tuple(sorted((k, v) for k, v in obj.items() if k not in known))
+        known_fields = _KNOWN[type_name]
+        extra = tuple(sorted((k, v) for k, v in obj.items() if k not in known_fields))
         if extra:
             kwargs["extra"] = extra
     kwargs["v"] = version

@@ -277,12 +277,12 @@ def _reconcile_proposition(
         else:
             anomalies.append(_kind_mismatch(claim.id, "claim", claim.value.kind, kind, key))
     in_kind: list[Resolution] = []
-    for resolution in resolutions:
-        if resolution.value.kind == kind:
-            in_kind.append(resolution)
+    for candidate in resolutions:
+        if candidate.value.kind == kind:
+            in_kind.append(candidate)
         else:
             anomalies.append(
-                _kind_mismatch(resolution.id, "resolution", resolution.value.kind, kind, key)
+                _kind_mismatch(candidate.id, "resolution", candidate.value.kind, kind, key)
             )
 
     superseded: set[str] = set()
