@@ -20,7 +20,9 @@ what it meant when it was made.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Final, TypeVar
 
 from discrepancy.codec import canonical_bytes
@@ -224,11 +226,30 @@ EMPTY: Final = State()
 """The state of no events."""
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch builds many objects.
+
+    Events, values and indexes hold no reference cycles, so reference counting
+    frees them all; without the pause, the collector rescans every live object
+    again and again while millions are allocated, which measured about half of
+    replay time. The collector's previous state is restored on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _build(events: Iterable[Event]) -> EventIndex:
     index = EventIndex()
     add = index.add
-    for event in events:
-        add(event)
+    with paused_gc():
+        for event in events:
+            add(event)
     return index
 
 
@@ -254,6 +275,7 @@ def merge(a: State, b: State) -> State:
     """
     index = _build(a.index().distinct())
     add = index.add
-    for event in b.index().distinct():
-        add(event)
+    with paused_gc():
+        for event in b.index().distinct():
+            add(event)
     return State._of(index)
