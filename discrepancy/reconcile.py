@@ -182,27 +182,25 @@ def _reconcile(state: State) -> Reconciliation:
     )
 
     # A claim id names one claim: the earliest claim event carrying it.
-    claim_of: dict[str, Claim] = {}
+    claim_of = index.claims
     registered = registry.parties
-    for claim_id, claim_events in index.claims.items():
-        if len(claim_events) == 1:
-            first = claim_events[0]
-        else:
-            first, *rest = sorted(claim_events, key=lambda e: e.order)
-            anomalies.extend(
-                Anomaly(
-                    kind="id-reused",
-                    event=later.id,
-                    detail=f"claim id {claim_id!r} already names the claim of event {first.id!r}",
-                )
-                for later in rest
+    for claim_id, rivals in index.rival_claims.items():
+        first = claim_of[claim_id]
+        anomalies.extend(
+            Anomaly(
+                kind="id-reused",
+                event=later.id,
+                detail=f"claim id {claim_id!r} already names the claim of event {first.id!r}",
             )
-        claim_of[claim_id] = first
-        for event in claim_events:
-            if event.source not in registered or (
-                event.via is not None and event.via not in registered
-            ):
-                anomalies.extend(_unknown_sources(event, registry))
+            for later in rivals
+        )
+        for event in rivals:
+            anomalies.extend(_unknown_sources(event, registry))
+    for event in claim_of.values():
+        if event.source not in registered or (
+            event.via is not None and event.via not in registered
+        ):
+            anomalies.extend(_unknown_sources(event, registry))
 
     stances: dict[str, _Stances] = {}
     for claim_id, stance_events in index.stances.items():
