@@ -7,6 +7,7 @@ skip below only keeps a bare ``pip install -e '.[test]'`` run green.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import logging
 import random
 from collections.abc import Iterator
@@ -290,3 +291,14 @@ def test_cli_entry_with_an_address(logs: list[Path], client: Client) -> None:
 def test_cli_entry_starts_and_closes_its_own_cluster(logs: list[Path]) -> None:
     got = replay_dask_cli(logs, None, None)
     assert _report(got) == _report(replay_paths(logs))
+
+
+def test_the_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(__file__).parent.parent / "benchmarks" / "bench_dask.py"
+    spec = importlib.util.spec_from_file_location("bench_dask", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--events", "3000", "--files", "3", "--blocksize", "50000"]) == 0
+    assert "# reports identical: yes" in capsys.readouterr().out

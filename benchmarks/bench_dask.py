@@ -1,0 +1,286 @@
+"""Partitioned replay on Dask against the single-process replay.
+
+Writes N generated events over 8 JSON Lines files, then times, in one run:
+
+* ``decode``: decoding every line with the core codec, nothing kept (a floor
+  for any single-process replay);
+* ``replay_paths``: the single-process replay of :mod:`discrepancy.logs`;
+* ``replay_dask``: :func:`discrepancy.dask.replay_dask` on a
+  ``LocalCluster`` of worker processes (started before the clock, so its
+  start-up is reported apart as overhead).
+
+It checks that both replays give the same report bytes, and prints one row
+per measurement with ratios to the single-process replay.
+
+    python benchmarks/bench_dask.py --events 1000000 --workers 2
+
+The generator here is seeded and deterministic; it stands in until
+``discrepancy.generate`` exists on main.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import orjson
+import structlog
+from distributed import Client, LocalCluster
+
+from discrepancy.codec import decode_line
+from discrepancy.dask import (  # the breakdown times the steps apart
+    DEFAULT_BLOCKSIZE,
+    DEFAULT_SPLIT_EVERY,
+    _blocks,
+    _finish,
+    _graph,
+    replay_dask,
+)
+from discrepancy.logs import replay_paths
+from discrepancy.reconcile import reconcile
+from discrepancy.report import dumps, report
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_OFFSETS = ("Z", "+05:00", "+04:30", "-03:00", "+00:00")
+
+
+def generate_lines(n: int, *, seed: int = 0) -> Iterator[bytes]:
+    """``n`` valid event lines (with ``\\n``): sources, claims and stances that collide.
+
+    Propositions and sources come from pools sized to ``n`` so that claims meet,
+    disagree and get confirmed, denied, retracted and resolved. About one line
+    in 200 repeats an earlier one (repeats are allowed, SPEC section 4).
+    """
+    rng = random.Random(seed)
+    n_sources = max(4, min(2000, n // 500))
+    n_props = max(2, n // 25)
+    parties = [f"party-{i}" for i in range(max(2, n_sources // 8))]
+    claims: list[tuple[str, str, str]] = []  # (claim id, source, proposition)
+    recent: list[bytes] = []
+    written = 0
+    second = 0
+
+    def when() -> str:
+        nonlocal second
+        second += rng.randrange(3)
+        offset = rng.choice(_OFFSETS)
+        hours = {"Z": 0, "+05:00": 5, "+04:30": 4.5, "-03:00": -3, "+00:00": 0}[offset]
+        total = 1_760_000_000 + second + int(hours * 3600)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(total))
+        return f"{stamp}{offset}"
+
+    def emit(obj: dict[str, object]) -> bytes:
+        line = orjson.dumps(obj) + b"\n"
+        if len(recent) < 64:
+            recent.append(line)
+        else:
+            recent[rng.randrange(64)] = line
+        return line
+
+    for i in range(min(n, n_sources)):
+        written += 1
+        yield emit(
+            {
+                "type": "source",
+                "id": f"s{i}",
+                "recorded_at": when(),
+                "source": f"src-{i}",
+                "name": f"Source {i}",
+                "parties": rng.sample(parties, rng.choice((0, 1, 1, 1, 2))),
+                **({"reliability": rng.choice("ABCDEF")} if rng.random() < 0.7 else {}),
+            }
+        )
+    while written < n:
+        written += 1
+        eid = f"e{written}"
+        roll = rng.random()
+        if recent and roll < 0.005:
+            yield rng.choice(recent)
+            continue
+        if not claims or roll < 0.55:
+            prop = rng.randrange(n_props)
+            sid = f"src-{rng.randrange(n_sources + n_sources // 50)}"  # a few unregistered
+            kind = prop % 3
+            if kind == 0:
+                base = prop % 97 + rng.randrange(5)
+                value: object = (
+                    base if rng.random() < 0.7 else {"min": base, "max": base + rng.randrange(9)}
+                )
+            elif kind == 1:
+                value = rng.random() < 0.7
+            else:
+                value = rng.choice(("north", "south", "east"))
+            cid = f"c{written}"
+            obj: dict[str, object] = {
+                "type": "claim",
+                "id": eid,
+                "recorded_at": when(),
+                "claim": cid,
+                "source": sid,
+                "proposition": f"prop-{prop}",
+                "value": value,
+            }
+            if rng.random() < 0.3:
+                obj["quote"] = "reported casualties on the border, citing officials"
+            claims.append((cid, sid, f"prop-{prop}"))
+            yield emit(obj)
+            continue
+        cid, claimant, prop_key = claims[rng.randrange(max(0, len(claims) - 5000), len(claims))]
+        if roll < 0.97:
+            kind_name = rng.choice(("confirm", "confirm", "deny", "retract"))
+            sid = claimant if kind_name == "retract" else f"src-{rng.randrange(n_sources)}"
+            yield emit(
+                {
+                    "type": kind_name,
+                    "id": eid,
+                    "recorded_at": when(),
+                    "claim": cid,
+                    "proposition": prop_key,
+                    "source": sid,
+                }
+            )
+        elif roll < 0.99 or int(prop_key[5:]) % 3 != 0:
+            yield emit(
+                {
+                    "type": "reopen",
+                    "id": eid,
+                    "recorded_at": when(),
+                    "proposition": prop_key,
+                    "rationale": "new reporting",
+                    "analyst": "desk",
+                }
+            )
+        else:
+            yield emit(
+                {
+                    "type": "resolve",
+                    "id": eid,
+                    "recorded_at": when(),
+                    "proposition": prop_key,
+                    "value": int(prop_key[5:]) % 97,
+                    "rationale": "official figures",
+                    "analyst": "desk",
+                }
+            )
+
+
+def write_logs(directory: Path, n: int, files: int, *, seed: int = 0) -> list[Path]:
+    """``n`` generated events dealt in runs over ``files`` files (stances apart from claims)."""
+    paths = [directory / f"part-{i}.jsonl" for i in range(files)]
+    handles = [p.open("wb") for p in paths]
+    try:
+        rng = random.Random(seed + 1)
+        for line in generate_lines(n, seed=seed):
+            handles[rng.randrange(files)].write(line)
+    finally:
+        for handle in handles:
+            handle.close()
+    return paths
+
+
+def _timed(fn: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> tuple[float, _R]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def _decode_only(paths: list[Path]) -> int:
+    count = 0
+    for path in paths:
+        with path.open("rb") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                decode_line(line, path=str(path), line_no=line_no)
+                count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5_000_000)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--blocksize", type=int, default=None, help="bytes per partition")
+    parser.add_argument("--dir", type=Path, default=None, help="keep the logs here")
+    args = parser.parse_args(argv)
+
+    blocksize = args.blocksize or DEFAULT_BLOCKSIZE
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = args.dir or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        seconds, paths = _timed(write_logs, directory, args.events, args.files)
+        size = sum(p.stat().st_size for p in paths)
+        print(
+            f"# {args.events} events, {args.files} files, {size / 1e6:.0f} MB, "
+            f"written in {seconds:.1f} s; {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {platform.machine()}",
+            flush=True,
+        )
+        t_decode, _ = _timed(_decode_only, paths)
+        t_single, single = _timed(replay_paths, paths)
+        expected = dumps(report(reconcile(single)))
+        del single
+
+        t_start, cluster = _timed(
+            LocalCluster,
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",  # a free loopback port: the HTTP server always starts
+        )
+        try:
+            with Client(cluster) as client:  # type: ignore[no-untyped-call]
+                t_dask, state = _timed(replay_dask, paths, scheduler=client, blocksize=blocksize)
+                got = dumps(report(reconcile(state)))
+                del state
+                # The same work in two steps: what the workers do (decode, fold,
+                # pack, send the partials here), then the last merge here.
+                level = _graph(_blocks(paths, blocksize), None, DEFAULT_SPLIT_EVERY)
+                t_workers, partials = _timed(client.gather, client.compute(level))
+                t_last, state = _timed(_finish, partials)
+                del state, partials
+                t_sync, state = _timed(replay_dask, paths, scheduler="sync", blocksize=blocksize)
+                del state
+        finally:
+            t_stop, _ = _timed(cluster.close)
+        if got != expected:
+            print("MISMATCH: the Dask report differs from the single-process one")
+            return 1
+
+    rows = [
+        ("decode only, nothing kept (1 process)", t_decode),
+        ("replay_paths (1 process)", t_single),
+        (f"replay_dask, sync scheduler (1 process, {len(level)} partitions)", t_sync),
+        (f"replay_dask, LocalCluster {args.workers} workers x 1 thread", t_dask),
+        ("- of which workers: read, decode, fold, pack, send to caller", t_workers),
+        ("- of which caller: last merge (unpack, replay)", t_last),
+        (f"ideal: replay_paths / {args.workers}", t_single / args.workers),
+    ]
+    print("| run | seconds | events/s | speedup vs replay_paths |")
+    print("|---|---:|---:|---:|")
+    for name, secs in rows:
+        print(f"| {name} | {secs:.2f} | {args.events / secs:,.0f} | {t_single / secs:.2f}x |")
+    print(f"| LocalCluster start (not in the rows above) | {t_start:.2f} | | |")
+    print(f"| LocalCluster close | {t_stop:.2f} | | |")
+    print(
+        f"# overhead: Dask end to end minus ideal = {t_dask - t_single / args.workers:.2f} s, "
+        f"plus {t_start + t_stop:.2f} s to start and close the cluster"
+    )
+    print("# reports identical: yes")
+    return 0
+
+
+if __name__ == "__main__":
+    # Only the table: the library's debug lines would interleave with it.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    sys.exit(main())
