@@ -21,6 +21,7 @@ pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 from distributed import Client, LocalCluster
 
+from discrepancy.codec import canonical_bytes, decode_event
 from discrepancy.dask import _pack, _unpack, replay_dask, replay_dask_cli
 from discrepancy.errors import LogDecodeError
 from discrepancy.logs import replay_paths
@@ -179,10 +180,30 @@ def test_the_generated_logs_really_disagree(logs: list[Path]) -> None:
     assert {"contested", "resolved"} <= statuses
 
 
+RARE_FIELDS: list[dict[str, object]] = [
+    {"type": "source", "id": "r1", "recorded_at": "2025-10-12T10:00:00.250+05:30", "v": 1,
+     "source": "s", "name": "S", "parties": ["a", "b"], "kind": "wire", "x-note": [1, {"k": None}]},
+    {"type": "claim", "id": "r2", "recorded_at": "2025-10-12T10:00:00Z", "claim": "k1",
+     "source": "s", "proposition": "p", "value": {"min": 1.5, "max": 2}, "via": "w",
+     "stated_at": "2025-10-11T23:59:60Z", "quote": "“58”", "url": "https://x.test/a",
+     "supersedes": "k0", "seq": 3, "chain": "0" * 64},
+    {"type": "claim", "id": "r3", "recorded_at": "2025-10-12T10:00:00Z", "claim": "k2",
+     "source": "s", "proposition": "q", "value": {"max": -0.0}},
+    {"type": "resolve", "id": "r4", "recorded_at": "2025-10-12T11:00:00-03:00",
+     "proposition": "p", "value": 1e300, "rationale": "r", "analyst": "a"},
+    {"type": "deny", "id": "r5", "recorded_at": "2025-10-12T11:00:00Z", "claim": "k1",
+     "proposition": "p", "source": "t", "zz": 1},
+]  # fmt: skip
+
+
 def test_pack_then_unpack_gives_equal_events(logs: list[Path]) -> None:
     events = list(replay_paths(logs).index().distinct())
+    events += [decode_event(obj) for obj in RARE_FIELDS]
     back = list(_unpack(_pack(events)))
     assert sorted(back, key=repr) == sorted(events, key=repr)
+    assert sorted(map(canonical_bytes, back)) == sorted(map(canonical_bytes, events))
+    stamps = sorted((e.recorded_at.text, e.recorded_at.key) for e in back)
+    assert stamps == sorted((e.recorded_at.text, e.recorded_at.key) for e in events)
 
 
 @pytest.mark.parametrize(
