@@ -243,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                 t_dask, state = _timed(replay_dask, paths, scheduler=client, blocksize=blocksize)
                 got = dumps(report(reconcile(state)))
                 del state
-                # The same work in two steps: what the workers do (decode, fold,
-                # pack, send the partials here), then the last merge here.
+                # The same work in two steps, not overlapped: the workers' part
+                # with the transfer here, then the caller's last merge alone.
                 level = _graph(_blocks(paths, blocksize), None, DEFAULT_SPLIT_EVERY)
                 t_workers, partials = _timed(client.gather, client.compute(level))
                 t_last, state = _timed(_finish, partials)
@@ -262,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         ("replay_paths (1 process)", t_single),
         (f"replay_dask, sync scheduler (1 process, {len(level)} partitions)", t_sync),
         (f"replay_dask, LocalCluster {args.workers} workers x 1 thread", t_dask),
-        ("- of which workers: read, decode, fold, pack, send to caller", t_workers),
-        ("- of which caller: last merge (unpack, replay)", t_last),
+        ("- step 1: workers decode, fold, pack; caller gathers, unpickles", t_workers),
+        ("- step 2: caller's last merge (unpack, replay)", t_last),
         (f"ideal: replay_paths / {args.workers}", t_single / args.workers),
     ]
     print("| run | seconds | events/s | speedup vs replay_paths |")
