@@ -1,0 +1,236 @@
+"""The codec of SPEC section 2: valid lines, every invalid case, canonical bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from discrepancy.codec import canonical_bytes, decode_event, decode_line, encode_event
+from discrepancy.errors import LogDecodeError
+from discrepancy.events import Claim, Source
+from discrepancy.logs import read_events
+
+CLAIM: dict[str, Any] = {
+    "type": "claim",
+    "id": "e1",
+    "recorded_at": "2025-10-12T10:00:00+05:00",
+    "claim": "c1",
+    "source": "ispr",
+    "proposition": "pk-soldiers-killed/2025-10-12-border",
+    "value": 23,
+}
+
+
+def with_(**changes: Any) -> dict[str, Any]:
+    out = {**CLAIM, **changes}
+    return {k: v for k, v in out.items() if v is not ...}
+
+
+def test_a_claim_decodes_with_its_fields() -> None:
+    event = decode_event(
+        with_(
+            quote="confirmed the death of 23",
+            stated_at="2025-10-12T09:00:00Z",
+        )
+    )
+    assert isinstance(event, Claim)
+    assert event.source == "ispr"
+    assert event.quote == "confirmed the death of 23"
+    assert event.stated_at is not None
+    assert event.recorded_at.key == "20251012050000."
+
+
+def test_unknown_fields_are_kept_through_a_round_trip() -> None:
+    obj = with_(confidence={"coder": "k", "score": [1, 2.5]}, v=1)
+    event = decode_event(obj)
+    assert encode_event(event) == obj
+    assert canonical_bytes(event) == orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+def test_seq_and_chain_are_envelope_not_event() -> None:
+    event = decode_event(with_(seq=4, chain="0" * 64))
+    assert "seq" not in encode_event(event)
+    assert canonical_bytes(event) == canonical_bytes(decode_event(CLAIM))
+    assert canonical_bytes(with_(seq=4, chain="0" * 64)) == canonical_bytes(event)
+
+
+def test_canonical_bytes_sort_keys_and_keep_non_ascii() -> None:
+    event = decode_event(with_(quote="Islamabad\u2019s", value=23.0))
+    raw = canonical_bytes(event)
+    assert raw.startswith(b'{"claim":"c1","id":"e1",')
+    assert "Islamabad\u2019s".encode() in raw
+    assert b'"value":23.0' in raw  # a float stays a float
+
+
+def test_a_source_with_optional_fields() -> None:
+    event = decode_event(
+        {
+            "type": "source",
+            "id": "s",
+            "recorded_at": "2025-10-12T00:00:00Z",
+            "source": "ispr",
+            "name": "ISPR",
+            "parties": ["pakistan"],
+            "reliability": "B",
+            "kind": "military",
+        }
+    )
+    assert isinstance(event, Source)
+    assert (event.parties, event.reliability, event.kind) == (("pakistan",), "B", "military")
+
+
+@pytest.mark.parametrize(
+    ("obj", "field", "message"),
+    [
+        ([1, 2], None, "expected a JSON object"),
+        ("claim", None, "expected a JSON object"),
+        (with_(type=...), "type", "missing"),
+        (with_(type="merge"), "type", "unknown event type 'merge'"),
+        (with_(type=3), "type", "unknown event type 3"),
+        (with_(id=...), "id", "missing"),
+        (with_(id=""), "id", "1 to 256"),
+        (with_(id="x" * 257), "id", "1 to 256"),
+        (with_(id=7), "id", "expected a string"),
+        (with_(recorded_at=...), "recorded_at", "missing"),
+        (with_(recorded_at="2025-10-12T10:00:00"), "recorded_at", "with offset"),
+        (with_(recorded_at="2025-10-12"), "recorded_at", "with offset"),
+        (with_(recorded_at="2025-13-12T10:00:00Z"), "recorded_at", "no calendar date"),
+        (with_(recorded_at="2025-10-12T25:00:00Z"), "recorded_at", "out of range"),
+        (with_(v=2), "v", "newer than this reader knows"),
+        (with_(v="1"), "v", "expected an integer"),
+        (with_(v=True), "v", "expected an integer"),
+        (with_(v=0), "v", "start at 1"),
+        (with_(claim=...), "claim", "missing"),
+        (with_(source=None), "source", "got null"),
+        (with_(proposition=["p"]), "proposition", "got a list"),
+        (with_(value=...), "value", "missing"),
+        (with_(value=None), "value", "got null"),
+        (with_(value={"min": 40, "max": 30}), "value", "min 40 > max 30"),
+        (with_(value=[58]), "value", "got a list"),
+        (with_(stated_at="yesterday"), "stated_at", "with offset"),
+        (with_(supersedes=5), "supersedes", "expected a string"),
+        (
+            {
+                "type": "source",
+                "id": "s",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "source": "a",
+                "name": "A",
+                "parties": "pakistan",
+            },
+            "parties",
+            "list of strings",
+        ),
+        (
+            {
+                "type": "source",
+                "id": "s",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "source": "a",
+                "name": "A",
+                "parties": [1],
+            },
+            "parties",
+            "item 0",
+        ),
+        (
+            {
+                "type": "source",
+                "id": "s",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "source": "a",
+                "name": "A",
+                "parties": [],
+                "reliability": "G",
+            },
+            "reliability",
+            "A to F",
+        ),
+        (
+            {
+                "type": "source",
+                "id": "s",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "source": "a",
+                "parties": [],
+            },
+            "name",
+            "missing",
+        ),
+        (
+            {
+                "type": "deny",
+                "id": "d",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "claim": "c1",
+                "source": "a",
+            },
+            "proposition",
+            "missing",
+        ),
+        (
+            {
+                "type": "resolve",
+                "id": "r",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "proposition": "p",
+                "value": 1,
+                "analyst": "a",
+            },
+            "rationale",
+            "missing",
+        ),
+        (
+            {
+                "type": "reopen",
+                "id": "r",
+                "recorded_at": "2025-10-12T00:00:00Z",
+                "proposition": "p",
+                "rationale": "r",
+            },
+            "analyst",
+            "missing",
+        ),
+    ],
+)
+def test_invalid_events_name_line_and_field(
+    tmp_path: Path, obj: object, field: str | None, message: str
+) -> None:
+    log = tmp_path / "log.jsonl"
+    good = orjson.dumps(CLAIM)
+    log.write_bytes(good + b"\n" + good + b"\n" + orjson.dumps(obj) + b"\n" + good + b"\n")
+    with pytest.raises(LogDecodeError) as info:
+        list(read_events(log))
+    error = info.value
+    assert (error.path, error.line, error.field) == (str(log), 3, field)
+    assert message in str(error)
+    prefix = f'{log}:3: field "{field}": ' if field else f"{log}:3: "
+    assert str(error).startswith(prefix)
+
+
+def test_a_line_that_is_not_json_is_located(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(orjson.dumps(CLAIM) + b"\n{not json\n")
+    with pytest.raises(LogDecodeError, match=r"log\.jsonl:2: not valid JSON"):
+        list(read_events(log))
+
+
+def test_blank_lines_bom_and_a_last_line_without_newline(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(
+        b"\xef\xbb\xbf" + orjson.dumps(CLAIM) + b"\n\n  \n" + orjson.dumps(with_(id="e2"))
+    )
+    assert [e.id for e in read_events(log)] == ["e1", "e2"]
+
+
+def test_a_missing_file_is_a_located_error(tmp_path: Path) -> None:
+    with pytest.raises(LogDecodeError, match=r"missing\.jsonl: cannot read"):
+        list(read_events(tmp_path / "missing.jsonl"))
+
+
+def test_decode_line_accepts_text_and_bytes() -> None:
+    line = orjson.dumps(CLAIM)
+    assert decode_line(line) == decode_line(line.decode())
