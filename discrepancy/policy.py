@@ -68,6 +68,8 @@ EPSILON: Final = 1e-6
 """Converged when no reliability moves by more than this in one round."""
 MAX_ITERATIONS: Final = 100
 """Stop after this many rounds even if not converged (``Learned.converged`` says which)."""
+SMOOTHING: Final = 1.0
+"""Pseudo-assertions at the prior added to every source's mean (shrinks small sources)."""
 TOLERANCE: Final = 0.0
 """Default relative tolerance within which two amounts agree (for reliability only)."""
 
@@ -211,6 +213,7 @@ def learn(
     max_iterations: int = MAX_ITERATIONS,
     epsilon: float = EPSILON,
     prior: float = PRIOR,
+    smoothing: float = SMOOTHING,
 ) -> Learned:
     """Learn each source's reliability and score every claim (see the module docstring).
 
@@ -261,7 +264,8 @@ def learn(
                 earned[s] += right
         moved = 0.0
         for s in range(n_sources):
-            new = min(T_MAX, max(T_MIN, earned[s] / counts[s]))
+            new = (earned[s] + smoothing * prior) / (counts[s] + smoothing)
+            new = min(T_MAX, max(T_MIN, new))
             moved = max(moved, abs(new - reliability[s]))
             reliability[s] = new
         if moved <= epsilon:
