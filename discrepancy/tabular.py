@@ -292,12 +292,15 @@ def split_canonical(cell: str, separators: str, *, casefold: bool = False) -> st
 
 
 _ROLE: Final = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_NAME_SEPARATOR: Final = re.compile(r"\s*(?:;|/|\||&|\+|\band\b|\bund\b)\s*", re.IGNORECASE)
+_NAME_SEPARATOR: Final = re.compile(
+    r"\s*(?:;|/|\||&|\+|~|\band\b|\bund\b|\bwith\b|\bedited by\b|\beditors?:)\s*",
+    re.IGNORECASE,
+)
 _NOT_LETTER: Final = re.compile(r"[^a-z0-9 ]+")
 _NOT_A_NAME: Final = frozenset(
     {
         *("jr", "sr", "ii", "iii", "iv", "phd", "md", "dr", "prof", "mr", "mrs", "ms"),
-        *("ed", "eds", "edt", "editor", "editors", "author", "authors", "by", "et", "al"),
+        *("ed", "eds", "edt", "editor", "editors", "edited", "author", "authors", "by", "et", "al"),
     }
 )
 
@@ -315,13 +318,15 @@ def surnames(cell: str) -> str:
     Handles the shapes book sellers write: ``"Knuth, Donald E."``,
     ``"Donald E. Knuth"``, ``"Aiken, Peter/ Allen, David M."``,
     ``"Peter Aiken, M. David Allen"``, ``"Tan, Pang-Ning, Steinbach, Michael"``,
-    ``"Meyers, Scott (Author)"``, HTML entities and accents. Names are split on
-    ``; / | & +``, "and", and bracketed roles; within a piece, commas separate
-    either several ``First Last`` names (when every comma part has two or more
-    words) or ``Last, First`` pairs. A surname is the last word of its part,
-    lower case, ASCII letters and digits only; titles and roles (Jr, PhD, Ed.)
-    are dropped. The result is lenient on purpose: first names and initials are
-    spelt too many ways to compare.
+    ``"Meyers, Scott (Author)"``, HTML entities and accents.
+
+    Names are split on ``; / | & + ~``, "and", "with", "edited by", "editor:"
+    and bracketed roles. Within a piece, commas separate either several
+    ``First Last`` names (when every comma part has two or more words) or
+    ``Last, First`` pairs. A surname is the last word of its part, lower case,
+    ASCII letters and digits only; titles and roles (Jr, PhD, Ed.) are dropped.
+    The result is lenient on purpose: first names and initials are spelt too
+    many ways to compare.
     """
     cell = _ROLE.sub(";", html.unescape(cell))
     found: set[str] = set()
