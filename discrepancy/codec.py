@@ -12,6 +12,7 @@ they are dropped on decoding and never written by :func:`encode_event`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -31,7 +32,7 @@ from discrepancy.events import (
     Timestamp,
     instant_key,
 )
-from discrepancy.values import value_from_json, value_to_json
+from discrepancy.values import Value, value_from_json, value_to_json
 
 FORMAT_VERSION: Final = 1
 """The newest format version this reader knows."""
@@ -40,6 +41,7 @@ ENVELOPE_FIELDS: Final = frozenset({"seq", "chain"})
 """Fields the durable log adds around an event; not part of its canonical bytes."""
 
 MAX_ID_LENGTH: Final = 256
+_intern = sys.intern
 _RELIABILITY: Final = frozenset("ABCDEF")
 
 
@@ -133,6 +135,142 @@ def decode_event(obj: object) -> Event:
     Raises :class:`LogDecodeError` (without path or line; see
     :func:`decode_line`) if ``obj`` is not a valid event of format v1.
     """
+    if type(obj) is dict:
+        type_name = obj.get("type")
+        fast = _FAST.get(type_name) if type(type_name) is str else None
+        if fast is not None:
+            try:
+                event = fast(obj)
+            except (KeyError, _Unusual):
+                pass
+            else:
+                if event is not None:
+                    return event
+    return _decode_thoroughly(obj)
+
+
+class _Unusual(Exception):
+    """The fast path met something it leaves to the thorough one."""
+
+
+_TIMESTAMPS: dict[str, Timestamp] = {}
+# Exact integers and choices recur across a log: share one value object each.
+# (Keyed only by int and str, whose equal keys write the same JSON.)
+_VALUES: dict[object, Value] = {}
+
+
+def _when(text: object) -> Timestamp:
+    """A timestamp, shared by the lines that write it alike (fast path only)."""
+    if type(text) is not str:
+        raise _Unusual
+    found = _TIMESTAMPS.get(text)
+    if found is None:
+        try:
+            found = Timestamp(text=text, key=instant_key(text))
+        except ValueError:
+            raise _Unusual from None
+        if len(_TIMESTAMPS) >= 1 << 12:
+            _TIMESTAMPS.clear()
+        _TIMESTAMPS[text] = found
+    return found
+
+
+def _name(raw: object) -> str:
+    if type(raw) is not str:
+        raise _Unusual
+    return _intern(raw)
+
+
+def _text(raw: object) -> str:
+    if type(raw) is not str:
+        raise _Unusual
+    return raw
+
+
+def _event_id(raw: object) -> str:
+    if type(raw) is not str or not 0 < len(raw) <= MAX_ID_LENGTH:
+        raise _Unusual
+    return raw
+
+
+def _fast_value(raw: object) -> Value:
+    try:
+        if type(raw) is int or type(raw) is str:
+            found = _VALUES.get(raw)
+            if found is None:
+                found = value_from_json(raw)
+                if len(_VALUES) < 1 << 12:
+                    _VALUES[raw] = found
+            return found
+        return value_from_json(raw)
+    except LogDecodeError:
+        raise _Unusual from None
+
+
+def _optional(obj: dict[str, Any], name: str, counted: list[int]) -> str | None:
+    raw = obj.get(name)
+    if raw is None:
+        if name in obj:
+            raise _Unusual
+        return None
+    if type(raw) is not str:
+        raise _Unusual
+    counted[0] += 1
+    return raw
+
+
+def _envelope(obj: dict[str, Any]) -> int:
+    """How many of the durable log's envelope fields the line carries."""
+    return ("seq" in obj) + ("chain" in obj)
+
+
+def _fast_claim(obj: dict[str, Any]) -> Event | None:
+    counted = [7 + _envelope(obj)]
+    stated_at = obj.get("stated_at")
+    if stated_at is not None:
+        counted[0] += 1
+    event = Claim(
+        id=_event_id(obj["id"]),
+        recorded_at=_when(obj["recorded_at"]),
+        claim=_name(obj["claim"]),
+        source=_name(obj["source"]),
+        proposition=_name(obj["proposition"]),
+        value=_fast_value(obj["value"]),
+        stated_at=None if stated_at is None else _when(stated_at),
+        via=_optional(obj, "via", counted),
+        quote=_optional(obj, "quote", counted),
+        url=_optional(obj, "url", counted),
+        supersedes=_optional(obj, "supersedes", counted),
+    )
+    return event if len(obj) == counted[0] else None
+
+
+def _fast_stance(
+    cls: type[Confirmation | Denial | Retraction],
+) -> Callable[[dict[str, Any]], Event | None]:
+    def fast(obj: dict[str, Any]) -> Event | None:
+        if len(obj) != 6 + _envelope(obj):
+            return None
+        return cls(
+            id=_event_id(obj["id"]),
+            recorded_at=_when(obj["recorded_at"]),
+            claim=_name(obj["claim"]),
+            proposition=_name(obj["proposition"]),
+            source=_name(obj["source"]),
+        )
+
+    return fast
+
+
+_FAST: Final[dict[str, Callable[[dict[str, Any]], Event | None]]] = {
+    "claim": _fast_claim,
+    "confirm": _fast_stance(Confirmation),
+    "deny": _fast_stance(Denial),
+    "retract": _fast_stance(Retraction),
+}
+
+
+def _decode_thoroughly(obj: object) -> Event:
     if not isinstance(obj, dict):
         raise LogDecodeError(f"expected a JSON object, got {_kind_of(obj)}")
     version = obj.get("v")

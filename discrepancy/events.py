@@ -11,7 +11,6 @@ The wire format lives in :mod:`discrepancy.codec`; this module is pure data.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 from typing import Any, ClassVar, Final, TypeAlias
 
@@ -21,22 +20,12 @@ from discrepancy.values import Value
 
 _RFC3339: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:[Zz]|([+-])(\d{2}):(\d{2}))\Z"
+    r"(?:[Zz]|([+-])(\d{2}):(\d{2}))\Z",
+    re.ASCII,  # \d is 0-9 only: no other script's digits in a timestamp
 )
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def instant_key(text: str) -> str:
-    """A string that sorts as the instant ``text`` names, whatever its offset.
-
-    ``text`` is an RFC 3339 timestamp with an offset (``Z`` or ``±HH:MM``),
-    with any number of fractional digits. The key is the UTC time as
-    ``YYYYMMDDHHMMSS.`` followed by the fraction without trailing zeros, so
-    plain string comparison orders instants exactly.
-
-    Raises :class:`ValueError` for anything else, including a timestamp
-    without offset.
-    """
+def _slow_instant_key(text: str) -> str:
     m = _RFC3339.match(text)
     if m is None:
         raise ValueError(f"{text!r} is not an RFC 3339 timestamp with offset")
@@ -60,6 +49,93 @@ def instant_key(text: str) -> str:
     # A leap second (second 60) sorts after :59 and before the next minute.
     seconds = 60 if second == 60 else moment.second
     return f"{moment:%Y%m%d%H%M}{seconds:02d}.{fraction}"
+
+
+# Fast path. Timestamps of one log share days and offsets, so calendar work is
+# done once per day (the day before and after, for offsets that cross midnight)
+# and once per offset; every timestamp then costs a few lookups and slices.
+_DAYS: dict[str, tuple[str, str, str]] = {}
+_DAYS_MAX: Final = 1 << 16
+_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+_TWO_DIGITS: Final = {f"{n:02d}": n for n in range(60)}
+_HHMM: Final = tuple(f"{m // 60:02d}{m % 60:02d}" for m in range(1440))
+_OFFSETS: dict[str, int] = {"Z": 0, "z": 0}
+
+
+def _day(date: str) -> tuple[str, str, str] | None:
+    """("YYYYMMDD" of the day before, of the day, of the day after), or None."""
+    if _DATE.match(date) is None:
+        return None
+    try:
+        day = _dt.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
+        days = (
+            f"{day - _dt.timedelta(days=1):%Y%m%d}",
+            f"{day:%Y%m%d}",
+            f"{day + _dt.timedelta(days=1):%Y%m%d}",
+        )
+    except (ValueError, OverflowError):
+        return None
+    if len(_DAYS) >= _DAYS_MAX:
+        _DAYS.clear()
+    _DAYS[date] = days
+    return days
+
+
+def _offset_minutes(offset: str) -> int | None:
+    """Minutes to add to local time to get UTC, or None if not ``±HH:MM``."""
+    if len(offset) != 6 or offset[0] not in "+-" or offset[3] != ":":
+        return None
+    hours = _TWO_DIGITS.get(offset[1:3])
+    minutes = _TWO_DIGITS.get(offset[4:6])
+    if hours is None or minutes is None or hours > 23:
+        return None
+    delta = hours * 60 + minutes
+    _OFFSETS[offset] = found = -delta if offset[0] == "+" else delta
+    return found
+
+
+def instant_key(text: str) -> str:
+    """A string that sorts as the instant ``text`` names, whatever its offset.
+
+    ``text`` is an RFC 3339 timestamp with an offset (``Z`` or ``±HH:MM``),
+    with any number of fractional digits. The key is the UTC time as
+    ``YYYYMMDDHHMMSS.`` followed by the fraction without trailing zeros, so
+    plain string comparison orders instants exactly.
+
+    Raises :class:`ValueError` for anything else, including a timestamp
+    without offset.
+    """
+    # "YYYY-MM-DDTHH:MM:SS[.fff]" then "Z" or "±HH:MM"; anything unusual (a
+    # leap second, a stray character, ...) takes the slow, thorough way.
+    if text[-1:] in ("Z", "z"):
+        body, offset = text[:-1], text[-1]
+    else:
+        body, offset = text[:-6], text[-6:]
+    shift = _OFFSETS.get(offset)
+    if shift is None:
+        shift = _offset_minutes(offset)
+    days = _DAYS.get(body[:10])
+    if days is None:
+        days = _day(body[:10])
+    hour = _TWO_DIGITS.get(body[11:13])
+    minute = _TWO_DIGITS.get(body[14:16])
+    fraction = body[20:]
+    if (
+        shift is not None
+        and days is not None
+        and hour is not None
+        and hour < 24
+        and minute is not None
+        and body[10:11] in ("T", "t", " ")
+        and body[13:14] == ":"
+        and body[16:17] == ":"
+        and body[17:19] in _TWO_DIGITS
+        and (len(body) == 19 or (body[19] == "." and fraction.isdigit() and fraction.isascii()))
+    ):
+        total = hour * 60 + minute + shift
+        day = days[1 + total // 1440]  # offsets are under a day: -1, 0 or +1
+        return f"{day}{_HHMM[total % 1440]}{body[17:19]}.{fraction.rstrip('0')}"
+    return _slow_instant_key(text)
 
 
 @attrs.frozen(kw_only=True)

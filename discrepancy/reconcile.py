@@ -27,7 +27,7 @@ from discrepancy.events import (
     Retraction,
     Source,
 )
-from discrepancy.state import State
+from discrepancy.state import State, paused_gc
 from discrepancy.values import Amount, Number, Value, ValueKind, compatible, entails
 
 Status: TypeAlias = Literal["resolved", "withdrawn", "contested", "corroborated", "unconfirmed"]
@@ -151,6 +151,11 @@ class _Stances:
 
 def reconcile(state: State) -> Reconciliation:
     """The reconciled state of ``state`` (SPEC sections 4 and 5)."""
+    with paused_gc():
+        return _reconcile(state)
+
+
+def _reconcile(state: State) -> Reconciliation:
     index = state.index()
     anomalies: list[Anomaly] = []
 
@@ -177,19 +182,24 @@ def reconcile(state: State) -> Reconciliation:
     )
 
     # A claim id names one claim: the earliest claim event carrying it.
-    claim_of: dict[str, Claim] = {}
-    for claim_id, claim_events in index.claims.items():
-        first, *rest = sorted(claim_events, key=lambda e: e.order)
-        claim_of[claim_id] = first
+    claim_of = index.claims
+    registered = registry.parties
+    for claim_id, rivals in index.rival_claims.items():
+        first = claim_of[claim_id]
         anomalies.extend(
             Anomaly(
                 kind="id-reused",
                 event=later.id,
                 detail=f"claim id {claim_id!r} already names the claim of event {first.id!r}",
             )
-            for later in rest
+            for later in rivals
         )
-        for event in claim_events:
+        for event in rivals:
+            anomalies.extend(_unknown_sources(event, registry))
+    for event in claim_of.values():
+        if event.source not in registered or (
+            event.via is not None and event.via not in registered
+        ):
             anomalies.extend(_unknown_sources(event, registry))
 
     stances: dict[str, _Stances] = {}
@@ -310,16 +320,21 @@ def _reconcile_proposition(
 
     supported: dict[str, bool] = {}
     contradicted: dict[str, bool] = {}
+    several = len(live) > 1
     for claim in live:
         found = stances.get(claim.claim, _NO_STANCES)
         supported[claim.claim] = any(
             registry.independent(s, claim.source) for s in found.confirmers
-        ) or any(
-            registry.independent(other.source, claim.source) and entails(other.value, claim.value)
-            for other in live
+        ) or (
+            several
+            and any(
+                registry.independent(other.source, claim.source)
+                and entails(other.value, claim.value)
+                for other in live
+            )
         )
-        contradicted[claim.claim] = bool(found.denials) or any(
-            not compatible(other.value, claim.value) for other in live
+        contradicted[claim.claim] = bool(found.denials) or (
+            several and any(not compatible(other.value, claim.value) for other in live)
         )
 
     status: Status
@@ -338,7 +353,7 @@ def _reconcile_proposition(
 
     live_ids = {c.claim for c in live}
     findings = []
-    for claim in sorted(counted, key=lambda c: c.claim):
+    for claim in sorted(counted, key=lambda c: c.claim) if len(counted) > 1 else counted:
         found = stances.get(claim.claim, _NO_STANCES)
         is_live = claim.claim in live_ids
         findings.append(
@@ -380,6 +395,8 @@ def _reconcile_proposition(
     best: Value | None
     if resolution is not None:
         best = resolution.value
+    elif len(live) == 1:
+        best = live[0].value
     elif live:
         best = min(live, key=lambda c: _rank(c, live, supported, stances, registry)).value
     else:

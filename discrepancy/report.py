@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Reconciliation
+from discrepancy.state import paused_gc
 from discrepancy.values import value_to_json
 
 
@@ -48,6 +49,11 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
     ``as_of`` is echoed as given (the timestamp the state was limited to).
     Flag and choice propositions carry no ``low`` or ``high`` key.
     """
+    with paused_gc():
+        return _report(reconciliation, as_of)
+
+
+def _report(reconciliation: Reconciliation, as_of: str | None) -> dict[str, Any]:
     return {
         "as_of": as_of,
         "events": reconciliation.events,

@@ -436,3 +436,23 @@ def test_as_of_sees_only_what_was_recorded_by_then(moment: str, expected: str) -
         ]
     )
     assert prop(reconcile(state.as_of(moment))).status == expected
+
+
+def test_a_replaced_variant_hands_its_claim_id_to_the_right_rival() -> None:
+    # "dup" is recorded twice with different content; the variant recorded at 8
+    # counts, and so it, not "x" (at 9), is the claim c1 names.
+    import itertools
+
+    from discrepancy.report import dumps, report
+
+    events = [
+        claim("c1", "ispr", 10, when=at(10), eid="dup"),
+        claim("c1", "mujahid", 20, when=at(9), eid="x"),
+        claim("c1", "wire", 30, when=at(8), eid="dup"),
+        claim("c1", "pm", 40, when=at(11), eid="y"),
+    ]
+    outputs = {dumps(report(run(*order))) for order in itertools.permutations(events)}
+    assert len(outputs) == 1
+    rec = run(*events)
+    assert [(c.claim, c.source) for c in prop(rec).claims] == [("c1", "wire")]
+    assert kinds(rec) == [("id-reused", "dup"), ("id-reused", "x"), ("id-reused", "y")]

@@ -1,0 +1,83 @@
+"""Timestamps: the sort key orders instants exactly, whatever the offset."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from discrepancy.events import _slow_instant_key, instant_key
+
+OFFSETS = st.sampled_from(["Z", "z", "+00:00", "-00:00", "+05:00", "+04:30", "-09:45", "+14:00"])
+
+
+@st.composite
+def timestamps(draw: st.DrawFn) -> str:
+    moment = draw(
+        st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2100, 12, 30))
+    )
+    sep = draw(st.sampled_from(["T", "t", " "]))
+    fraction = draw(st.sampled_from(["", ".0", ".5", ".50", ".123456789", ".000001"]))
+    return f"{moment:%Y-%m-%d}{sep}{moment:%H:%M:%S}{fraction}{draw(OFFSETS)}"
+
+
+def as_instant(text: str) -> dt.datetime:
+    body = text.replace("t", "T").replace(" ", "T").replace("z", "Z").replace("Z", "+00:00")
+    head, _, rest = body.partition(".")
+    if rest:  # trim to microseconds for datetime; keys are compared on whole seconds below
+        body = head + rest[rest.index("+") if "+" in rest else rest.index("-") :]
+    return dt.datetime.fromisoformat(body)
+
+
+@given(timestamps())
+@example("2016-12-31T23:59:60Z")
+def test_fast_path_agrees_with_the_thorough_parser(text: str) -> None:
+    assert instant_key(text) == _slow_instant_key(text)
+
+
+@given(timestamps(), timestamps())
+def test_keys_order_whole_seconds_as_instants(a: str, b: str) -> None:
+    ka, kb = instant_key(a), instant_key(b)
+    ia, ib = as_instant(a), as_instant(b)
+    if ia.replace(microsecond=0) != ib.replace(microsecond=0):
+        assert (ka < kb) == (ia < ib)
+
+
+def test_fractions_compare_exactly() -> None:
+    assert instant_key("2025-10-12T10:00:00.5Z") == instant_key("2025-10-12T15:00:00.500+05:00")
+    assert instant_key("2025-10-12T10:00:00Z") < instant_key("2025-10-12T10:00:00.0000001Z")
+    assert instant_key("2025-10-12T10:00:00.25Z") < instant_key("2025-10-12T10:00:00.3Z")
+
+
+def test_a_leap_second_sorts_between_59_and_the_next_minute() -> None:
+    leap = instant_key("2016-12-31T23:59:60Z")
+    assert instant_key("2016-12-31T23:59:59.9Z") < leap < instant_key("2017-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-10-12T10:00:00",
+        "2025-10-12",
+        "",
+        "2025-02-30T00:00:00Z",
+        "2025-10-12T10:00:00.Z",
+        "2025-10-12T10:00:61Z",
+        "2025-10-12T10:60:00Z",
+        "2025-10-12T24:00:00Z",
+        "2025-10-12T10:00:00+24:00",
+        "2025-10-12T10:00:0aZ",
+        "2025-10-12T10:00X00Z",
+        "2025-10-12T10:00:00.1a+05:00",
+        "2025-10-12T10:00:00.\u0661Z",
+        "2025-10-12T1\u0660:00:00Z",
+        "2025-10-12X10:00:00Z",
+        "2025-10-12T10:00:00+0500",
+        "0001-01-01T00:00:00+01:00",
+    ],
+)
+def test_malformed_timestamps_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"RFC 3339|range|calendar"):
+        instant_key(text)
