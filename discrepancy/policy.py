@@ -26,7 +26,8 @@ The model (the default parameters are the module constants):
   ``w(s) = max(0, ln(n * t(s) / (1 - t(s))))``: the Accu log-odds that its
   answer is right rather than one of the ``n`` wrong ones, floored at 0 so that
   a bad source never counts *against* what it says.
-* The score of a value is the sum of its supporters' weights; its probability
+* The score of a value is the sum of its supporters' weights (of sources that
+  share a party, only the heaviest counts); its probability
   is ``exp(score)`` normalised over the proposition's values plus
   ``n + 1 - k`` unseen wrong answers of score 0.
 * A source's new reliability is the mean, over the distinct values it asserts,
@@ -152,9 +153,33 @@ class _Problem:
     agreeing: tuple[tuple[int, ...], ...]  # per value: values whose truth makes it right
     asserted_by: tuple[tuple[int, ...], ...]  # per value: sources asserting it exactly
     value_of_claim: Mapping[str, int]
+    # values whose supporters include several sources of one bloc: supporters by bloc
+    blocs: Mapping[int, tuple[tuple[int, ...], ...]]
 
 
-def _intern(claims: Iterable[PolicyClaim], tolerance: float) -> _Problem:
+def _bloc_of(names: Sequence[str], parties: Mapping[str, Iterable[str]]) -> list[int]:
+    """Per source, its bloc: sources linked through shared parties (transitively)."""
+    parent = list(range(len(names)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, name in enumerate(names):
+        for party in sorted(set(parties.get(name, ()))):
+            j = first_with.setdefault(party, i)
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return [root(i) for i in range(len(names))]
+
+
+def _intern(
+    claims: Iterable[PolicyClaim], tolerance: float, parties: Mapping[str, Iterable[str]]
+) -> _Problem:
     asserting: dict[str, dict[_Key, set[str]]] = {}
     claim_key: dict[str, tuple[str, _Key]] = {}
     for c in claims:
@@ -166,6 +191,8 @@ def _intern(claims: Iterable[PolicyClaim], tolerance: float) -> _Problem:
         claim_key[c.claim] = (c.proposition, key)
     names = sorted({s for group in asserting.values() for who in group.values() for s in who})
     index = {s: i for i, s in enumerate(names)}
+    bloc = _bloc_of(names, parties)
+    blocs: dict[int, tuple[tuple[int, ...], ...]] = {}
     spans: list[tuple[int, int, float, int]] = []
     supporters: list[tuple[int, ...]] = []
     agreeing: list[tuple[int, ...]] = []
@@ -190,6 +217,12 @@ def _intern(claims: Iterable[PolicyClaim], tolerance: float) -> _Problem:
                 agreeing.append(
                     tuple(start + j for j, k in enumerate(keys) if _agrees(k, key, tolerance))
                 )
+        for v in range(start, len(supporters)):
+            if len({bloc[s] for s in supporters[v]}) < len(supporters[v]):
+                grouped: dict[int, list[int]] = {}
+                for s in supporters[v]:
+                    grouped.setdefault(bloc[s], []).append(s)
+                blocs[v] = tuple(tuple(g) for _, g in sorted(grouped.items()))
         wrong = max(1, len(keys) - 1)
         spans.append((start, len(supporters), math.log(wrong), wrong + 1 - len(keys)))
     return _Problem(
@@ -199,7 +232,21 @@ def _intern(claims: Iterable[PolicyClaim], tolerance: float) -> _Problem:
         agreeing=tuple(agreeing),
         asserted_by=tuple(asserted_by),
         value_of_claim={c: value_index[pk] for c, pk in claim_key.items()},
+        blocs=blocs,
     )
+
+
+def _score(
+    v: int,
+    weights: Sequence[float],
+    supporters: Sequence[tuple[int, ...]],
+    blocs: Mapping[int, tuple[tuple[int, ...], ...]],
+) -> float:
+    """A value's score: its supporters' weights, the heaviest one per bloc (exactly summed)."""
+    groups = blocs.get(v)
+    if groups is None:
+        return math.fsum(weights[s] for s in supporters[v])
+    return math.fsum(max(weights[s] for s in group) for group in groups)
 
 
 def _weights(reliability: Sequence[float], ln_n: float) -> list[float]:
@@ -214,23 +261,31 @@ def learn(
     epsilon: float = EPSILON,
     prior: float = PRIOR,
     smoothing: float = SMOOTHING,
+    parties: Mapping[str, Iterable[str]] | None = None,
 ) -> Learned:
     """Learn each source's reliability and score every claim (see the module docstring).
 
     ``claims`` should be the live claims of one kind per proposition (claims of
     another kind simply never agree). Deterministic and independent of the
     order of ``claims``.
+
+    ``parties`` maps source ids to their parties (SPEC section 1). Sources linked
+    by shared parties (directly or through others) form a *bloc* that is not
+    independent: a value's score then takes only the heaviest weight of each bloc
+    among its supporters, as SPEC's best-value order counts parties, not
+    sources. Sources absent from ``parties`` or without parties stand alone.
     """
     if not T_MIN <= prior <= T_MAX:
         raise ValueError(f"prior must lie in [{T_MIN}, {T_MAX}], got {prior}")
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
-    problem = _intern(claims, tolerance)
-    spans, supporters, agreeing, asserted_by = (
+    problem = _intern(claims, tolerance, parties or {})
+    spans, supporters, agreeing, asserted_by, blocs = (
         problem.spans,
         problem.supporters,
         problem.agreeing,
         problem.asserted_by,
+        problem.blocs,
     )
     n_sources = len(problem.sources)
     counts = [0] * n_sources
@@ -249,7 +304,10 @@ def learn(
             weights = by_n.get(ln_n)
             if weights is None:
                 weights = by_n[ln_n] = _weights(reliability, ln_n)
-            scores = [sum([weights[s] for s in supporters[v]]) for v in range(start, end)]
+            if blocs:
+                scores = [_score(v, weights, supporters, blocs) for v in range(start, end)]
+            else:  # the fast path: no two supporters share a party
+                scores = [sum([weights[s] for s in supporters[v]]) for v in range(start, end)]
             top = max(scores)
             top = max(top, 0.0)
             exps = [exp(x - top) for x in scores]
@@ -279,7 +337,7 @@ def learn(
         if weights is None:
             weights = by_n[ln_n] = _weights(reliability, ln_n)
         for v in range(start, end):
-            value_score[v] = math.fsum(weights[s] for s in supporters[v])
+            value_score[v] = _score(v, weights, supporters, blocs)
     return Learned(
         scores=MappingProxyType(
             {c: value_score[v] for c, v in sorted(problem.value_of_claim.items())}

@@ -324,3 +324,24 @@ def test_the_benchmark_runs_on_small_slices() -> None:
         result = module.evaluate(module.PREPARE[name](DATASETS, 3000))
         assert result["gold_items"] > 0
         assert 0.0 <= result["accuracy"]["spec"] <= 1.0
+
+
+def test_sources_sharing_a_party_count_once() -> None:
+    # Everyone is equally reliable elsewhere; on "p" two allies say x, two
+    # independent sources say y. Counted by source it is a tie; by bloc, y wins.
+    claims = [pc(f"{s}{i}", s, f"v{i}", f"base{i}") for s in "abcd" for i in range(5)]
+    claims += [pc("pa", "a", "x"), pc("pb", "b", "x"), pc("pc", "c", "y"), pc("pd", "d", "y")]
+    alone = learn(claims)
+    allied = learn(claims, parties={"a": ["army"], "b": ["army", "govt"], "c": [], "d": ["press"]})
+    assert alone.scores["pa"] == alone.scores["pc"]
+    assert allied.scores["pa"] < allied.scores["pc"]
+    assert allied.scores["pa"] == allied.scores["pb"]
+
+
+def test_blocs_are_transitive() -> None:
+    claims = [pc(f"{s}{i}", s, f"v{i}", f"base{i}") for s in "abcde" for i in range(5)]
+    claims += [pc(f"p{s}", s, "x") for s in "abc"] + [pc(f"p{s}", s, "y") for s in "de"]
+    # a-b share "k", b-c share "m": one bloc of three against two independents.
+    allied = learn(claims, parties={"a": ["k"], "b": ["k", "m"], "c": ["m"]})
+    assert allied.scores["pa"] < allied.scores["pd"]
+    assert learn(claims).scores["pa"] > learn(claims).scores["pd"]
