@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import functools
 import hashlib
 import html
 import io
@@ -367,6 +368,13 @@ def clock_time(cell: str) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
+@functools.lru_cache(maxsize=16)
+def _number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
+    t, d = re.escape(thousands), re.escape(decimal)
+    grouped = rf"\d{{1,3}}(?:{t}\d{{3}})+" if thousands else r"(?!)"
+    return re.compile(rf"([+-]?)({grouped}|\d+|(?=\s*{d}\d))(?:{d}(\d+))?([eE][+-]?\d+)?")
+
+
 def parse_amount(cell: str, *, thousands: str = ",", decimal: str = ".") -> int | float | None:
     """The number ``cell`` writes, or ``None``.
 
@@ -376,9 +384,7 @@ def parse_amount(cell: str, *, thousands: str = ",", decimal: str = ".") -> int 
     Non-finite results are refused.
     """
     text = cell.strip().replace("\u2212", "-")
-    t, d = re.escape(thousands), re.escape(decimal)
-    grouped = rf"\d{{1,3}}(?:{t}\d{{3}})+" if thousands else r"(?!)"
-    m = re.fullmatch(rf"([+-]?)({grouped}|\d+|(?=\s*{d}\d))(?:{d}(\d+))?([eE][+-]?\d+)?", text)
+    m = _number_pattern(thousands, decimal).fullmatch(text)
     if m is None or not text:
         return None
     sign, whole, fraction, exponent = m.groups()
@@ -448,6 +454,7 @@ _TIME_FORMATS: Final = (
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_time(cell: str, time_format: str | None = None) -> str | None:
     """``cell`` as an RFC 3339 timestamp with offset, or ``None`` if it does not parse.
 
@@ -479,6 +486,18 @@ def parse_time(cell: str, time_format: str | None = None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.UTC)
     return _rfc3339(moment)
+
+
+def sniff_time_format(cell: str) -> str | None:
+    """Which ``strptime`` format of :func:`parse_time` reads ``cell`` (``None``: none)."""
+    text = cell.strip()
+    for fmt in _TIME_FORMATS:
+        try:
+            _dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return fmt
+    return None
 
 
 def _rfc3339(moment: _dt.datetime) -> str:
@@ -537,6 +556,7 @@ def table_events(
 
     claims: list[dict[str, Any]] = []
     first_key: dict[str, tuple[_dt.datetime, str]] = {}
+    guessed: str | None = None
     parties: dict[str, set[str]] = {}
     bad: list[TableError] = []
     empty = 0
@@ -559,7 +579,15 @@ def table_events(
                 raise error
             bad.append(error)
             continue
-        stamp = None if time_i is None else parse_time(cells[time_i], time_format)
+        stamp = None
+        if time_i is not None:
+            cell = cells[time_i]
+            if time_format is None and guessed is None and cell.strip():
+                guessed = sniff_time_format(cell) or ""
+            # the first time cell's format is tried first: strptime is slow to fail
+            stamp = parse_time(cell, guessed) if guessed else None
+            if stamp is None:
+                stamp = parse_time(cell, time_format)
         if stamp is None:
             moment = EPOCH + _dt.timedelta(seconds=row.line)
             stamp = _rfc3339(moment)
