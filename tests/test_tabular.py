@@ -404,3 +404,71 @@ def test_weather_slice_reads_the_zip_and_its_times() -> None:
     claims = [e for e in found.events if e["type"] == "claim"]
     assert all(str(e["recorded_at"]).startswith("2010-") for e in claims)
     assert all(isinstance(e["value"], int | float) for e in claims)
+
+
+# --- the import-table command -----------------------------------------------------------------
+
+
+def _run(argv: list[str], logs: list[dict[str, object]] | None = None) -> int:
+    import argparse
+
+    from structlog.testing import capture_logs
+
+    from discrepancy.cli import import_table
+
+    parser = argparse.ArgumentParser()
+    import_table.register(parser.add_subparsers())
+    args = parser.parse_args(["import-table", *argv])
+    with capture_logs() as captured:
+        code: int = args.func(args)
+    if logs is not None:
+        logs.extend(captured)
+    return code
+
+
+def test_import_table_writes_decodable_sorted_json_lines(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    table = tmp_path / "flights.csv"
+    table.write_text(FLIGHTS + "ua,AA-2,Not Available\n", encoding="utf-8")
+    argv = [str(table), "--source", "src", "--item", "flight", "--value", "dep", "--clock"]
+    logs: list[dict[str, object]] = []
+    assert _run([*argv, "--skip-bad"], logs) == 0
+    lines = capsysbinary.readouterr().out.splitlines()
+    assert [e["event"] for e in logs] == ["cell_skipped", "table_imported"]
+    assert logs[-1]["claims"] == 2
+    assert logs[-1]["skipped"] == 1
+    events = [decode_event(__import__("orjson").loads(line)) for line in lines]
+    assert [e.id for e in events] == [
+        "flights:source:aa",
+        "flights:source:ord",
+        "flights:source:ua",
+        "flights:2",
+        "flights:3",
+    ]
+    assert lines[0].startswith(b'{"id":')  # sorted keys
+
+    out = tmp_path / "out.jsonl"
+    assert _run([*argv, "--skip-bad", "--id-prefix", "f", "-o", str(out)]) == 0
+    assert out.read_bytes().count(b"\n") == 5
+    assert b'"id":"f:2"' in out.read_bytes()
+
+
+def test_import_table_stops_at_a_bad_cell(tmp_path: Path) -> None:
+    table = tmp_path / "flights.csv"
+    table.write_text(FLIGHTS + "ua,AA-2,Not Available\n", encoding="utf-8")
+    argv = [str(table), "--source", "src", "--item", "flight", "--value", "dep", "--clock"]
+    with pytest.raises(TableError, match=r'flights\.csv:5: column "dep"'):
+        _run(argv)
+
+
+def test_import_table_missing_markers_and_amounts(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    table = tmp_path / "t.tsv"
+    table.write_text("s\ti\tv\na\tx\t1,234\nb\tx\tN/A\n", encoding="utf-8")
+    argv = [str(table), "--source", "s", "--item", "i", "--value", "v", "--kind", "amount"]
+    assert _run([*argv, "--missing", "n/a"]) == 0
+    lines = capsysbinary.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert b'"value":1234' in lines[-1]
