@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import csv
 import inspect
+import random
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -296,12 +297,131 @@ def _table(results: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """A synthetic claim set: sources of given accuracy answer items at random.
+
+    Each source covers an item with probability ``coverage``; it gives the true
+    answer with its accuracy, else one of ``wrong`` false answers uniformly;
+    ``copiers`` extra sources repeat source 0's answers.
+    """
+
+    name: str
+    sources: int
+    items: int
+    accuracy: tuple[float, float]
+    coverage: float
+    wrong: int
+    copiers: int = 0
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        name="equal sources", sources=10, items=300, accuracy=(0.7, 0.7), coverage=0.6, wrong=5
+    ),
+    Scenario(
+        name="mixed sources", sources=20, items=300, accuracy=(0.2, 0.95), coverage=0.5, wrong=10
+    ),
+    Scenario(
+        name="yes/no answers", sources=15, items=300, accuracy=(0.3, 0.95), coverage=0.5, wrong=1
+    ),
+    Scenario(
+        name="three sources", sources=3, items=200, accuracy=(0.5, 0.9), coverage=0.9, wrong=5
+    ),
+    Scenario(
+        name="sparse, many sources",
+        sources=200,
+        items=300,
+        accuracy=(0.4, 0.9),
+        coverage=0.03,
+        wrong=5,
+    ),
+    Scenario(
+        name="four copiers",
+        sources=8,
+        items=300,
+        accuracy=(0.5, 0.9),
+        coverage=0.7,
+        wrong=5,
+        copiers=4,
+    ),
+    Scenario(
+        name="poor sources, 30 answers",
+        sources=15,
+        items=300,
+        accuracy=(0.1, 0.5),
+        coverage=0.7,
+        wrong=30,
+    ),
+)
+
+
+def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
+    """Accuracy of every policy on one seeded draw of ``scenario`` (through reconcile)."""
+    rnd = random.Random(seed)
+    total = scenario.sources + scenario.copiers
+    accuracy = [rnd.uniform(*scenario.accuracy) for _ in range(scenario.sources)]
+    stamp = "2025-01-01T00:00:00Z"
+    events: list[dict[str, Any]] = [
+        {
+            "type": "source",
+            "id": f"s{s}",
+            "recorded_at": stamp,
+            "source": f"s{s}",
+            "name": f"s{s}",
+            "parties": [],
+        }
+        for s in range(total)
+    ]
+    for item in range(scenario.items):
+        said = {}
+        for s in range(scenario.sources):
+            if rnd.random() < scenario.coverage:
+                right = rnd.random() < accuracy[s]
+                said[s] = "true" if right else f"false{rnd.randint(1, scenario.wrong)}"
+        if 0 in said:
+            said.update((scenario.sources + c, said[0]) for c in range(scenario.copiers))
+        events += [
+            {
+                "type": "claim",
+                "id": f"c{item}-{s}",
+                "recorded_at": stamp,
+                "claim": f"c{item}-{s}",
+                "source": f"s{s}",
+                "proposition": f"i{item}",
+                "value": value,
+            }
+            for s, value in said.items()
+        ]
+    state = replay(decode_event(e) for e in events)
+    scores = {}
+    for policy in policies_available():
+        found = _reconcile(state, policy=policy) if policy != "spec" else reconcile(state)
+        right = sum(1 for f in found.propositions.values() if f.best == Choice(answer="true"))
+        scores[policy] = right / len(found.propositions)
+    return scores
+
+
+def simulation_table(seeds: int = 5) -> str:
+    """Mean accuracy per scenario over ``seeds`` draws, as a Markdown table."""
+    policies = policies_available()
+    lines = ["| scenario | " + " | ".join(policies) + " |", "|---|" + "---|" * len(policies)]
+    for scenario in SCENARIOS:
+        runs = [simulate(scenario, seed) for seed in range(seeds)]
+        means = [sum(r[p] for r in runs) / seeds for p in policies]
+        lines.append(f"| {scenario.name} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", type=Path, default=DATASETS, help=f"default: {DATASETS}")
     parser.add_argument("--set", action="append", choices=tuple(PREPARE), help="repeatable")
     parser.add_argument("--limit", type=int, help="use only the first N rows of each table")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--simulate", action="store_true", help="score synthetic scenarios instead (seeded)"
+    )
     args = parser.parse_args(argv)
     if policies_available() == ("spec",):
         print(
@@ -309,6 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "to score the learned and majority policies",
             file=sys.stderr,
         )
+    if args.simulate:
+        sys.stdout.write(simulation_table())
+        return 0
     results = [evaluate(PREPARE[name](args.datasets, args.limit)) for name in args.set or PREPARE]
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
