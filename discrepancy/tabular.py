@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import decimal as decimal_
 import functools
 import hashlib
 import html
@@ -130,7 +131,10 @@ class Normalise:
     * ``clock``: the cell holds a time of day ("7:10 a.m.", "7:10aDec 1",
       "19:10"); it becomes ``HH:MM`` on a 24-hour clock (:func:`clock_time`).
     * ``thousands`` / ``decimal``: separators of numbers (``--kind amount``):
-      ``"1,234.5"`` by default; ``thousands=""`` accepts none.
+      ``"1,234.5"`` by default; ``thousands=""`` accepts none. A leading
+      currency sign and a trailing ``%`` are always dropped.
+    * ``magnitudes``: read ``k``/``K``, ``M``, ``B``/``bn``, ``T`` suffixes
+      (``"1.2M"`` is 1200000; see :func:`parse_amount`).
     """
 
     trim: bool = False
@@ -141,6 +145,7 @@ class Normalise:
     clock: bool = False
     thousands: str = ","
     decimal: str = "."
+    magnitudes: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -375,20 +380,41 @@ def _number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
     return re.compile(rf"([+-]?)({grouped}|\d+|(?=\s*{d}\d))(?:{d}(\d+))?([eE][+-]?\d+)?")
 
 
-def parse_amount(cell: str, *, thousands: str = ",", decimal: str = ".") -> int | float | None:
+_CURRENCY: Final = re.compile(r"^([+-]?)\s*[$\u20ac\u00a3\u00a5]\s*")
+_MAGNITUDES: Final = {"k": 3, "K": 3, "M": 6, "B": 9, "bn": 9, "T": 12}
+
+
+def parse_amount(
+    cell: str, *, thousands: str = ",", decimal: str = ".", magnitudes: bool = False
+) -> int | float | None:
     """The number ``cell`` writes, or ``None``.
 
     Accepts an optional sign, digits with ``thousands`` separators in groups of
-    three (``"1,234,567"``) or none, a ``decimal`` fraction and an exponent.
-    Integers stay integers; anything with a fraction or exponent is a float.
-    Non-finite results are refused.
+    three (``"1,234,567"``) or none, a ``decimal`` fraction and an exponent. A
+    leading currency sign (``$ \u20ac \u00a3 \u00a5``) and a trailing ``%`` are
+    dropped (``"12.5%"`` is 12.5). With ``magnitudes``, a trailing ``k``/``K``
+    (thousand), ``M`` (million), ``B``/``bn`` (billion) or ``T`` (trillion)
+    multiplies, exactly: ``"1.2M"`` is 1200000. Integers stay integers, and so do
+    magnitudes that come out whole; anything else with a fraction or exponent
+    is a float. Non-finite results are refused.
     """
     text = cell.strip().replace("\u2212", "-")
+    text = _CURRENCY.sub(r"\1", text).removesuffix("%").rstrip()
+    shift = 0
+    if magnitudes:
+        for suffix, power in _MAGNITUDES.items():
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, shift = text[: -len(suffix)].rstrip(), power
+                break
     m = _number_pattern(thousands, decimal).fullmatch(text)
     if m is None or not text:
         return None
     sign, whole, fraction, exponent = m.groups()
     digits = whole.replace(thousands, "") if thousands else whole
+    if shift:
+        exact = decimal_.Decimal(f"{sign}{digits or '0'}.{fraction or '0'}{exponent or ''}")
+        exact = exact.scaleb(shift)
+        return int(exact) if exact == exact.to_integral_value() else float(exact)
     if fraction is None and exponent is None:
         return int(sign + digits)
     number = float(f"{sign}{digits or '0'}.{fraction or '0'}{exponent or ''}")
@@ -423,7 +449,9 @@ def cell_value(cell: str, kind: Kind, norm: Normalise) -> str | int | float | bo
     if text.strip().casefold() in norm.missing:
         return None
     if kind == "amount":
-        number = parse_amount(text, thousands=norm.thousands, decimal=norm.decimal)
+        number = parse_amount(
+            text, thousands=norm.thousands, decimal=norm.decimal, magnitudes=norm.magnitudes
+        )
         if number is None:
             raise ValueError(f"{cell!r} is not a number")
         return number

@@ -116,6 +116,31 @@ def test_parse_amount(cell: str, expected: float | None) -> None:
     assert type(found) is type(expected)
 
 
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("$1,234", 1234),
+        ("-$5.25", -5.25),
+        ("12.5%", 12.5),
+        ("1.2M", 1_200_000),
+        ("3k", 3000),
+        ("4.5bn", 4_500_000_000),
+        ("0.0005K", 0.5),
+        ("-2B", -2_000_000_000),
+        ("M", None),
+        ("1.2X", None),
+    ],
+)
+def test_parse_amount_units(cell: str, expected: float | None) -> None:
+    found = parse_amount(cell, magnitudes=True)
+    assert found == expected
+    assert type(found) is type(expected)
+
+
+def test_magnitudes_are_opt_in() -> None:
+    assert parse_amount("1.2M") is None
+
+
 def test_parse_amount_with_other_separators() -> None:
     assert parse_amount("1.234,5", thousands=".", decimal=",") == 1234.5
     assert parse_amount("1,234", thousands="") is None

@@ -94,6 +94,9 @@ def register(subparsers: Any) -> None:
     values.add_argument("--clock", action="store_true", help="cells hold times of day: HH:MM")
     values.add_argument("--thousands", default=",", metavar="CHAR", help="default ','")
     values.add_argument("--decimal", default=".", metavar="CHAR", help="default '.'")
+    values.add_argument(
+        "--magnitudes", action="store_true", help="read 1.2k, 3M, 4B, 5bn, 1T as numbers"
+    )
     output = parser.add_argument_group("output")
     output.add_argument(
         "--skip-bad",
@@ -138,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
             clock=args.clock,
             thousands=args.thousands,
             decimal=args.decimal,
+            magnitudes=args.magnitudes,
         ),
         id_prefix=args.id_prefix or path.stem,
         time_format=args.time_format,
