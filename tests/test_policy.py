@@ -345,3 +345,11 @@ def test_blocs_are_transitive() -> None:
     allied = learn(claims, parties={"a": ["k"], "b": ["k", "m"], "c": ["m"]})
     assert allied.scores["pa"] < allied.scores["pd"]
     assert learn(claims).scores["pa"] > learn(claims).scores["pd"]
+
+
+@given(claim_sets())
+def test_parties_of_their_own_change_nothing(claims: list[PolicyClaim]) -> None:
+    # The bloc path must agree with the fast path when no two sources share a party.
+    own = {s: [f"party-of-{s}"] for s in "abcdef"}
+    assert learn(claims, parties=own) == learn(claims)
+    assert learn(claims, parties={s: [] for s in "abc"}) == learn(claims)
