@@ -13,7 +13,7 @@ Where SPEC is silent, the choices made here are written down in
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeAlias
 
 import attrs
@@ -308,7 +308,7 @@ _NO_STANCES: Final = _Stances()
 
 def _reconcile_proposition(
     key: str,
-    events: Iterable[Claim | Resolution | Reopening],
+    events: Sequence[Claim | Resolution | Reopening],
     claim_of: Mapping[str, Claim],
     stances: Mapping[str, _Stances],
     registry: _Registry,
@@ -316,6 +316,10 @@ def _reconcile_proposition(
     *,
     ranked: bool = False,
 ) -> PropositionFinding | None:
+    if _SOLE_CLAIM_SHORTCUT and len(events) == 1:
+        (sole,) = events
+        if type(sole) is Claim and claim_of[sole.claim] is sole:
+            return _sole_claim(key, sole, claim_of, stances, registry, anomalies)
     claims: list[Claim] = []
     resolutions: list[Resolution] = []
     latest_reopen: tuple[str, str] | None = None
@@ -473,6 +477,72 @@ def _reconcile_proposition(
         claims=tuple(findings),
         resolution=resolution,
         ranking=ranking,
+    )
+
+
+# Most propositions carry one claim and nothing else; they take a short path
+# with the same results. A property test compares both paths (it turns this off).
+_SOLE_CLAIM_SHORTCUT = True
+
+
+def _sole_claim(
+    key: str,
+    claim: Claim,
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, _Stances],
+    registry: _Registry,
+    anomalies: list[Anomaly],
+) -> PropositionFinding:
+    """A proposition whose only event is one claim: no rivals, no resolution."""
+    if claim.supersedes is not None:
+        # The only claim of its proposition can supersede nothing but itself.
+        target = claim_of.get(claim.supersedes)
+        if target is None or target.proposition != key:
+            anomalies.append(_dangling(claim.id, "supersedes", claim.supersedes, key))
+    found = stances.get(claim.claim, _NO_STANCES)
+    live = not found.retracted
+    supported = any(registry.independent(s, claim.source) for s in found.confirmers)
+    contradicted = bool(found.denials)
+    credibility: int | None = None
+    status: Status
+    if not live:
+        status = "withdrawn"
+    else:
+        status = "contested" if contradicted else "corroborated" if supported else "unconfirmed"
+        if claim.source not in registry.parties:
+            credibility = 6
+        elif supported:
+            credibility = 2 if contradicted else 1
+        elif any(registry.allied(s, claim.source) for s in found.confirmers):
+            credibility = 2
+        else:
+            credibility = 4 if contradicted else 3
+    value = claim.value
+    low = high = None
+    if live and isinstance(value, Amount):
+        low, high = value.low, value.high
+    return PropositionFinding(
+        proposition=key,
+        kind=value.kind,
+        status=status,
+        best=value if live else None,
+        low=low,
+        high=high,
+        claims=(
+            ClaimFinding(
+                claim=claim.claim,
+                event=claim.id,
+                source=claim.source,
+                value=value,
+                live=live,
+                credibility=credibility,
+                independently_supported=live and supported,
+                contradicted=live and contradicted,
+                confirmed_by=tuple(sorted(found.confirmers)),
+                denied_by=tuple(sorted({d.source for d in found.denials})),
+            ),
+        ),
+        resolution=None,
     )
 
 
