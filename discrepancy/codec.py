@@ -32,7 +32,7 @@ from discrepancy.events import (
     Timestamp,
     instant_key,
 )
-from discrepancy.values import Value, value_from_json, value_to_json
+from discrepancy.values import Value, json_type, value_from_json, value_to_json
 
 FORMAT_VERSION: Final = 1
 """The newest format version this reader knows."""
@@ -47,7 +47,7 @@ _RELIABILITY: Final = frozenset("ABCDEF")
 
 def _string(raw: object, name: str) -> str:
     if not isinstance(raw, str):
-        raise LogDecodeError(f"expected a string, got {_kind_of(raw)}", field=name)
+        raise LogDecodeError(f"expected a string, got {json_type(raw)}", field=name)
     return raw
 
 
@@ -61,11 +61,11 @@ def _timestamp(raw: object, name: str) -> Timestamp:
 
 def _parties(raw: object, name: str) -> tuple[str, ...]:
     if not isinstance(raw, list):
-        raise LogDecodeError(f"expected a list of strings, got {_kind_of(raw)}", field=name)
+        raise LogDecodeError(f"expected a list of strings, got {json_type(raw)}", field=name)
     for i, party in enumerate(raw):
         if not isinstance(party, str):
             raise LogDecodeError(
-                f"expected a list of strings, item {i} is {_kind_of(party)}", field=name
+                f"expected a list of strings, item {i} is {json_type(party)}", field=name
             )
     return tuple(raw)
 
@@ -272,11 +272,11 @@ _FAST: Final[dict[str, Callable[[dict[str, Any]], Event | None]]] = {
 
 def _decode_thoroughly(obj: object) -> Event:
     if not isinstance(obj, dict):
-        raise LogDecodeError(f"expected a JSON object, got {_kind_of(obj)}")
+        raise LogDecodeError(f"expected a JSON object, got {json_type(obj)}")
     version = obj.get("v")
     if version is not None or "v" in obj:
         if isinstance(version, bool) or not isinstance(version, int):
-            raise LogDecodeError(f"expected an integer, got {_kind_of(version)}", field="v")
+            raise LogDecodeError(f"expected an integer, got {json_type(version)}", field="v")
         if version > FORMAT_VERSION:
             raise LogDecodeError(
                 f"format version {version} is newer than this reader knows "
@@ -389,21 +389,3 @@ def canonical_bytes(event: Event | Mapping[str, Any]) -> bytes:
 def _put(out: dict[str, Any], name: str, value: str | None) -> None:
     if value is not None:
         out[name] = value
-
-
-def _kind_of(obj: object) -> str:
-    match obj:
-        case None:
-            return "null"
-        case bool():
-            return "true/false"
-        case int() | float():
-            return "a number"
-        case str():
-            return "a string"
-        case list():
-            return "a list"
-        case dict():
-            return "an object"
-        case _:
-            return type(obj).__name__

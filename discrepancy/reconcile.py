@@ -13,7 +13,7 @@ Where SPEC is silent, the choices made here are written down in
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeAlias
 
 import attrs
@@ -27,6 +27,7 @@ from discrepancy.events import (
     Retraction,
     Source,
 )
+from discrepancy.policy import PolicyClaim, PolicyName, choose, learn, majority
 from discrepancy.state import State, paused_gc
 from discrepancy.values import Amount, Number, Value, ValueKind, compatible, entails
 
@@ -87,6 +88,10 @@ class PropositionFinding:
     """Counted claims, sorted by claim id, live or not."""
     resolution: Resolution | None
     """The resolution in force, if any."""
+    ranking: tuple[str, ...] = ()
+    """Live claim ids in the SPEC best-value order, best first, for a policy to break
+    ties by; only filled under a policy other than ``spec`` and without a resolution
+    in force (empty otherwise)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -106,6 +111,10 @@ class Reconciliation:
     propositions: Mapping[str, PropositionFinding]
     contradictions: tuple[Contradiction, ...]
     anomalies: tuple[Anomaly, ...]
+    policy: PolicyName = "spec"
+    """The best-value policy applied (see ``discrepancy.policy``)."""
+    reliability: Mapping[str, float] | None = None
+    """Under the ``learned`` policy, each source's learned reliability; else ``None``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -149,13 +158,58 @@ class _Stances:
         self.retracted = False
 
 
-def reconcile(state: State) -> Reconciliation:
-    """The reconciled state of ``state`` (SPEC sections 4 and 5)."""
+def reconcile(state: State, *, policy: PolicyName = "spec") -> Reconciliation:
+    """The reconciled state of ``state`` (SPEC sections 4 and 5).
+
+    ``policy`` picks ``best`` where no resolution is in force: ``spec`` by the
+    SPEC order, ``learned`` by learned source reliability, ``majority`` by
+    majority vote, the last two breaking ties by the SPEC order (see
+    ``discrepancy.policy``). Statuses, contradictions and credibility grades
+    do not depend on it.
+    """
     with paused_gc():
-        return _reconcile(state)
+        found = _reconcile(state, ranked=policy != "spec")
+        if policy == "spec":
+            return found
+        return _apply_policy(found, policy, state)
 
 
-def _reconcile(state: State) -> Reconciliation:
+def _apply_policy(found: Reconciliation, policy: PolicyName, state: State) -> Reconciliation:
+    """``found`` with each unresolved proposition's ``best`` chosen by ``policy``."""
+    live = [
+        PolicyClaim(
+            claim=c.claim,
+            source=c.source,
+            proposition=key,
+            value=c.value,
+            confirmed_by=frozenset(c.confirmed_by),
+        )
+        for key, finding in found.propositions.items()
+        for c in finding.claims
+        if c.live
+    ]
+    if policy == "learned":
+        sources = state.index().sources
+        parties = {sid: max(e, key=lambda x: x.order).parties for sid, e in sources.items()}
+        scored = learn(live, parties=parties)
+    else:
+        scored = majority(live)
+    propositions: dict[str, PropositionFinding] = {}
+    for key, finding in found.propositions.items():
+        if len(finding.ranking) > 1:
+            pick = choose(finding.ranking, scored.scores)
+            value = next(c.value for c in finding.claims if c.claim == pick)
+            finding = attrs.evolve(finding, best=value)  # noqa: PLW2901 - the re-chosen best
+        propositions[key] = finding
+    return attrs.evolve(
+        found,
+        propositions=propositions,
+        policy=policy,
+        reliability=scored.reliability if policy == "learned" else None,
+    )
+
+
+def _reconcile(state: State, *, ranked: bool = False) -> Reconciliation:
     index = state.index()
     anomalies: list[Anomaly] = []
 
@@ -231,7 +285,7 @@ def _reconcile(state: State) -> Reconciliation:
     contradictions: list[Contradiction] = []
     for key, proposition_events in index.propositions.items():
         finding = _reconcile_proposition(
-            key, proposition_events, claim_of, stances, registry, anomalies
+            key, proposition_events, claim_of, stances, registry, anomalies, ranked=ranked
         )
         if finding is None:
             continue
@@ -254,12 +308,18 @@ _NO_STANCES: Final = _Stances()
 
 def _reconcile_proposition(
     key: str,
-    events: Iterable[Claim | Resolution | Reopening],
+    events: Sequence[Claim | Resolution | Reopening],
     claim_of: Mapping[str, Claim],
     stances: Mapping[str, _Stances],
     registry: _Registry,
     anomalies: list[Anomaly],
+    *,
+    ranked: bool = False,
 ) -> PropositionFinding | None:
+    if _SOLE_CLAIM_SHORTCUT and len(events) == 1:
+        (sole,) = events
+        if type(sole) is Claim and claim_of[sole.claim] is sole:
+            return _sole_claim(key, sole, claim_of, stances, registry, anomalies)
     claims: list[Claim] = []
     resolutions: list[Resolution] = []
     latest_reopen: tuple[str, str] | None = None
@@ -393,10 +453,15 @@ def _reconcile_proposition(
         high = None if any(x is None for x in highs) else max(x for x in highs if x is not None)
 
     best: Value | None
+    ranking: tuple[str, ...] = ()
     if resolution is not None:
         best = resolution.value
     elif len(live) == 1:
         best = live[0].value
+    elif live and ranked:
+        order = sorted(live, key=lambda c: _rank(c, live, supported, stances, registry))
+        best = order[0].value
+        ranking = tuple(c.claim for c in order)
     elif live:
         best = min(live, key=lambda c: _rank(c, live, supported, stances, registry)).value
     else:
@@ -411,6 +476,73 @@ def _reconcile_proposition(
         high=high,
         claims=tuple(findings),
         resolution=resolution,
+        ranking=ranking,
+    )
+
+
+# Most propositions carry one claim and nothing else; they take a short path
+# with the same results. A property test compares both paths (it turns this off).
+_SOLE_CLAIM_SHORTCUT = True
+
+
+def _sole_claim(
+    key: str,
+    claim: Claim,
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, _Stances],
+    registry: _Registry,
+    anomalies: list[Anomaly],
+) -> PropositionFinding:
+    """A proposition whose only event is one claim: no rivals, no resolution."""
+    if claim.supersedes is not None:
+        # The only claim of its proposition can supersede nothing but itself.
+        target = claim_of.get(claim.supersedes)
+        if target is None or target.proposition != key:
+            anomalies.append(_dangling(claim.id, "supersedes", claim.supersedes, key))
+    found = stances.get(claim.claim, _NO_STANCES)
+    live = not found.retracted
+    supported = any(registry.independent(s, claim.source) for s in found.confirmers)
+    contradicted = bool(found.denials)
+    credibility: int | None = None
+    status: Status
+    if not live:
+        status = "withdrawn"
+    else:
+        status = "contested" if contradicted else "corroborated" if supported else "unconfirmed"
+        if claim.source not in registry.parties:
+            credibility = 6
+        elif supported:
+            credibility = 2 if contradicted else 1
+        elif any(registry.allied(s, claim.source) for s in found.confirmers):
+            credibility = 2
+        else:
+            credibility = 4 if contradicted else 3
+    value = claim.value
+    low = high = None
+    if live and isinstance(value, Amount):
+        low, high = value.low, value.high
+    return PropositionFinding(
+        proposition=key,
+        kind=value.kind,
+        status=status,
+        best=value if live else None,
+        low=low,
+        high=high,
+        claims=(
+            ClaimFinding(
+                claim=claim.claim,
+                event=claim.id,
+                source=claim.source,
+                value=value,
+                live=live,
+                credibility=credibility,
+                independently_supported=live and supported,
+                contradicted=live and contradicted,
+                confirmed_by=tuple(sorted(found.confirmers)),
+                denied_by=tuple(sorted({d.source for d in found.denials})),
+            ),
+        ),
+        resolution=None,
     )
 
 

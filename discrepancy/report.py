@@ -47,14 +47,17 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
     """The report object of SPEC section 5.
 
     ``as_of`` is echoed as given (the timestamp the state was limited to).
-    Flag and choice propositions carry no ``low`` or ``high`` key.
+    Flag and choice propositions carry no ``low`` or ``high`` key. Under a
+    policy other than ``spec`` the report also names the ``policy``, and under
+    ``learned`` it gives each source's learned ``reliability`` (six decimals);
+    under ``spec`` it is exactly SPEC section 5.
     """
     with paused_gc():
         return _report(reconciliation, as_of)
 
 
 def _report(reconciliation: Reconciliation, as_of: str | None) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "as_of": as_of,
         "events": reconciliation.events,
         "propositions": {
@@ -68,6 +71,13 @@ def _report(reconciliation: Reconciliation, as_of: str | None) -> dict[str, Any]
             {"kind": a.kind, "event": a.event, "detail": a.detail} for a in reconciliation.anomalies
         ],
     }
+    if reconciliation.policy != "spec":
+        out["policy"] = reconciliation.policy
+    if reconciliation.reliability is not None:
+        out["reliability"] = {
+            source: round(score, 6) for source, score in sorted(reconciliation.reliability.items())
+        }
+    return out
 
 
 def dumps(report_object: dict[str, Any]) -> bytes:

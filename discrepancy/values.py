@@ -115,7 +115,7 @@ def entails(a: Value, b: Value) -> bool:
 def _number(obj: object, field: str) -> Number:
     # bool is an int subclass in Python but a flag in JSON.
     if isinstance(obj, bool) or not isinstance(obj, int | float):
-        raise LogDecodeError(f"expected a number, got {_json_type(obj)}", field=field)
+        raise LogDecodeError(f"expected a number, got {json_type(obj)}", field=field)
     if isinstance(obj, float):
         if not math.isfinite(obj):
             raise LogDecodeError("expected a finite number", field=field)
@@ -153,7 +153,7 @@ def value_from_json(obj: object, *, field: str = "value") -> Value:
             raise LogDecodeError(f"min {low} > max {high}", field=field)
         return Amount.between(low, high)
     raise LogDecodeError(
-        f"expected a number, interval, true/false or string, got {_json_type(obj)}",
+        f"expected a number, interval, true/false or string, got {json_type(obj)}",
         field=field,
     )
 
@@ -174,7 +174,8 @@ def value_to_json(value: Value) -> Any:
     return value.answer
 
 
-def _json_type(obj: object) -> str:
+def json_type(obj: object) -> str:
+    """How a JSON value's type reads in an error message ("null", "a list", ...)."""
     match obj:
         case None:
             return "null"

@@ -13,6 +13,7 @@ import structlog
 from discrepancy.errors import UsageError
 from discrepancy.events import instant_key
 from discrepancy.logs import replay_paths
+from discrepancy.policy import POLICIES
 from discrepancy.reconcile import STATUSES, reconcile
 from discrepancy.report import dumps, report
 from discrepancy.summary import summarize
@@ -51,6 +52,13 @@ def register(subparsers: Any) -> None:
         help="only events recorded at or before T (RFC 3339 with offset)",
     )
     parser.add_argument(
+        "--policy",
+        choices=POLICIES,
+        default="spec",
+        help="how best values are chosen: spec (SPEC section 4, the default), "
+        "learned (learned source reliability) or majority (majority vote)",
+    )
+    parser.add_argument(
         "--status",
         action="append",
         choices=STATUSES,
@@ -71,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
         paths = [*args.logs, *([example] if args.example else [])]
         state = replay_paths(paths, as_of=args.as_of)
-    reconciliation = reconcile(state)
+    reconciliation = reconcile(state, policy=args.policy)
     if args.json:
         sys.stdout.buffer.write(dumps(report(reconciliation, as_of=args.as_of)))
     else:
@@ -83,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         propositions=len(reconciliation.propositions),
         contradictions=len(reconciliation.contradictions),
         anomalies=len(reconciliation.anomalies),
+        policy=args.policy,
         seconds=round(time.perf_counter() - started, 3),
     )
     return 0

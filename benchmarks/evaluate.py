@@ -1,0 +1,444 @@
+"""Score ``best`` against gold answers on real claim sets (Book, Flights, Weather).
+
+Each data set goes through the whole engine, exactly as a user's table would:
+``discrepancy.tabular`` turns the table into SPEC events, the codec decodes
+them, ``discrepancy.state.replay`` folds them, and ``reconcile(state,
+policy=...)`` picks each proposition's ``best`` under every policy (``spec``,
+``majority``, ``learned``). Then ``best`` is compared with the gold answer.
+Data sets are read from ``../shared/datasets`` beside the repository (or
+``--datasets DIR``); nothing is copied into the repository.
+
+Usage::
+
+    python benchmarks/evaluate.py                 # all three sets, table on stdout
+    python benchmarks/evaluate.py --set book --limit 2000
+    python benchmarks/evaluate.py --json          # machine-readable results
+
+How answers are matched (see docs/accuracy.md):
+
+* Book: author lists are reduced to their sorted set of surnames
+  (``tabular.surnames``), on both sides; ``best`` is right when the sets are
+  equal. Scored on the 100-book gold standard, and on the 1,264-book silver
+  standard (built partly from fusion results, so only indicative).
+* Flights: times of day are reduced to ``HH:MM`` (``tabular.clock_time``) on
+  both sides; one item per (flight, attribute), 400 in all.
+* Weather: ``best`` must equal one of the item's gold numbers exactly (the
+  truth file lists several readings for 3,481 of its 22,570 items).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import inspect
+import random
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from discrepancy.codec import decode_event
+from discrepancy.policy import POLICIES
+from discrepancy.reconcile import Reconciliation, reconcile
+from discrepancy.state import State, replay
+from discrepancy.tabular import (
+    Columns,
+    Normalise,
+    Row,
+    TableImport,
+    clock_time,
+    parse_amount,
+    read_table,
+    surnames,
+    table_events,
+)
+from discrepancy.values import Amount, Choice, Value
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+PUBLISHED: Mapping[str, str] = {
+    "book": "majority 0.76-0.81, TruthFinder 0.83-0.84",
+    "flights": "(none quoted)",
+    "weather": "majority 0.54-0.56, CRH 0.62-0.63",
+}
+"""Figures quoted in ../shared/datasets/README.md (other papers' metrics; not re-measured)."""
+
+FLIGHT_TIMES = ("sched_dep_time", "act_dep_time", "sched_arr_time", "act_arr_time")
+
+
+@attrs.frozen(kw_only=True)
+class Prepared:
+    """A data set turned into events, with its gold answers as a matcher."""
+
+    name: str
+    imported: TableImport
+    gold: Mapping[str, Sequence[Any]]
+    """proposition -> the acceptable gold answers, already normalised."""
+    match: Callable[[Value, Sequence[Any]], bool]
+    extra_gold: Mapping[str, Mapping[str, Sequence[Any]]] = attrs.field(factory=dict)
+    seconds: float = 0.0
+
+
+def _choice_match(best: Value, gold: Sequence[Any]) -> bool:
+    return isinstance(best, Choice) and best.answer in gold
+
+
+def _amount_match(best: Value, gold: Sequence[Any]) -> bool:
+    return isinstance(best, Amount) and best.low == best.high and best.low in gold
+
+
+def _isbn10(isbn: str) -> str:
+    """A 978 ISBN-13 as its ISBN-10 (other strings unchanged)."""
+    if len(isbn) != 13 or not isbn.startswith("978") or not isbn.isdigit():
+        return isbn
+    core = isbn[3:12]
+    check = (11 - sum((10 - i) * int(d) for i, d in enumerate(core)) % 11) % 11
+    return core + ("X" if check == 10 else str(check))
+
+
+def _limit(rows: Sequence[Row], limit: int | None) -> Sequence[Row]:
+    return rows if limit is None else rows[:limit]
+
+
+def prepare_book(root: Path, limit: int | None = None) -> Prepared:
+    started = time.perf_counter()
+    folder = root / "book_yin2007"
+    table = read_table(folder / "book.txt", header=False)
+    imported = table_events(
+        _limit(table.rows, limit),
+        header=None,
+        columns=Columns(source="1", items=("2",), values=("4",)),
+        normalise=Normalise(names=True, missing=frozenset({"Not Available"})),
+        id_prefix="book",
+        path=str(folder / "book.txt"),
+    )
+    items = {e["proposition"] for e in imported.events if e["type"] == "claim"}
+
+    def gold_of(path: Path) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for row in read_table(path, header=False, delimiter="\t").rows:
+            isbn = row.cells[0].strip()
+            if isbn not in items and _isbn10(isbn) in items:
+                isbn = _isbn10(isbn)
+            if limit is None or isbn in items:
+                out[isbn] = [surnames(row.cells[1])]
+        return out
+
+    return Prepared(
+        name="book",
+        imported=imported,
+        gold=gold_of(folder / "book_golden.txt"),
+        extra_gold={"book (silver)": gold_of(folder / "book_silver.txt")},
+        match=_choice_match,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def prepare_flights(root: Path, limit: int | None = None) -> Prepared:
+    started = time.perf_counter()
+    folder = root / "flights_raha_subset"
+    table = read_table(folder / "dirty.csv")
+    imported = table_events(
+        _limit(table.rows, limit),
+        header=table.header,
+        columns=Columns(source="src", items=("flight",), values=FLIGHT_TIMES),
+        normalise=Normalise(trim=True, clock=True),
+        id_prefix="flights",
+        skip_bad=True,  # "Not Available", "Contact Airline": no time of day, no claim
+        path=str(folder / "dirty.csv"),
+    )
+    gold: dict[str, list[str]] = {}
+    with open(folder / "clean.csv", encoding="utf-8", newline="") as handle:
+        for record in csv.DictReader(handle):
+            for column in FLIGHT_TIMES:
+                answer = clock_time(record[column])
+                if answer is not None:
+                    gold[f"{record['flight']}/{column}"] = [answer]
+    if limit is not None:
+        items = {e["proposition"] for e in imported.events if e["type"] == "claim"}
+        gold = {k: v for k, v in gold.items() if k in items}
+    return Prepared(
+        name="flights",
+        imported=imported,
+        gold=gold,
+        match=_choice_match,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def prepare_weather(root: Path, limit: int | None = None) -> Prepared:
+    started = time.perf_counter()
+    folder = root / "weather_dong2010"
+    table = read_table(folder / "weather_claims_dafna_format.zip")
+    imported = table_events(
+        _limit(table.rows, limit),
+        header=table.header,
+        columns=Columns(
+            source="SourceID",
+            items=("ObjectID", "PropertyID"),
+            values=("PropertyValue",),
+            time="TimeStamp",
+        ),
+        kind="amount",
+        normalise=Normalise(trim=True),
+        id_prefix="weather",
+        time_format="%a %b %d %H:%M:%S %Y",
+        skip_bad=True,  # "N/A", "*", "12-Dec" (spreadsheet damage), "1 1/2": no claim
+        path=str(folder / "weather_claims_dafna_format.zip"),
+    )
+    gold: dict[str, list[float]] = {}
+    with open(folder / "weather_truth_dafna_format.csv", encoding="utf-8", newline="") as handle:
+        for record in csv.DictReader(handle):
+            number = parse_amount(record["PropertyValue"])
+            if number is not None:
+                key = f"{record['ObjectID']}/{record['PropertyID']}"
+                gold.setdefault(key, []).append(number)
+    if limit is not None:
+        items = {e["proposition"] for e in imported.events if e["type"] == "claim"}
+        gold = {k: v for k, v in gold.items() if k in items}
+    return Prepared(
+        name="weather",
+        imported=imported,
+        gold=gold,
+        match=_amount_match,
+        seconds=time.perf_counter() - started,
+    )
+
+
+PREPARE: Mapping[str, Callable[[Path, int | None], Prepared]] = {
+    "book": prepare_book,
+    "flights": prepare_flights,
+    "weather": prepare_weather,
+}
+
+
+def accuracy(
+    found: Reconciliation,
+    gold: Mapping[str, Sequence[Any]],
+    match: Callable[[Value, Sequence[Any]], bool],
+) -> float:
+    """The share of gold items whose ``best`` matches (an item with no claim is a miss)."""
+    if not gold:
+        return float("nan")
+    right = 0
+    for key, answers in gold.items():
+        finding = found.propositions.get(key)
+        if finding is not None and finding.best is not None and match(finding.best, answers):
+            right += 1
+    return right / len(gold)
+
+
+def policies_available() -> tuple[str, ...]:
+    """The policies ``reconcile`` accepts here (only ``spec`` without the policy patch)."""
+    if "policy" in inspect.signature(reconcile).parameters:
+        return POLICIES
+    return ("spec",)
+
+
+_reconcile: Callable[..., Reconciliation] = reconcile  # takes policy= once the patch is in
+
+
+def evaluate(prepared: Prepared) -> dict[str, Any]:
+    """Replay a prepared set and score every policy; timings in seconds."""
+    started = time.perf_counter()
+    state: State = replay(decode_event(e) for e in prepared.imported.events)
+    replayed = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "set": prepared.name,
+        "claims": prepared.imported.claims,
+        "sources": prepared.imported.sources,
+        "skipped_cells": len(prepared.imported.bad),
+        "gold_items": len(prepared.gold),
+        "published": PUBLISHED[prepared.name],
+        "seconds": {"import": round(prepared.seconds, 2), "replay": round(replayed, 2)},
+        "accuracy": {},
+    }
+    for name, extra in prepared.extra_gold.items():
+        result.setdefault("extra", {})[name] = {"gold_items": len(extra), "accuracy": {}}
+    for policy in policies_available():
+        started = time.perf_counter()
+        found = _reconcile(state, policy=policy) if policy != "spec" else reconcile(state)
+        result["seconds"][f"reconcile_{policy}"] = round(time.perf_counter() - started, 2)
+        result["accuracy"][policy] = round(accuracy(found, prepared.gold, prepared.match), 4)
+        for name, extra in prepared.extra_gold.items():
+            result["extra"][name]["accuracy"][policy] = round(
+                accuracy(found, extra, prepared.match), 4
+            )
+    return result
+
+
+def _table(results: Sequence[Mapping[str, Any]]) -> str:
+    policies = policies_available()
+    head = ["set", "gold items", *policies, "published (README)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        cells = [r["set"], str(r["gold_items"]), *(f"{r['accuracy'][p]:.3f}" for p in policies)]
+        lines.append("| " + " | ".join([*cells, r["published"]]) + " |")
+        for name, extra in r.get("extra", {}).items():
+            cells = [name, str(extra["gold_items"])]
+            cells += [f"{extra['accuracy'][p]:.3f}" for p in policies]
+            lines.append("| " + " | ".join([*cells, "-"]) + " |")
+    if results:
+        stages = [f"{k} s" for k in results[0]["seconds"]]
+        lines += [
+            "",
+            "| " + " | ".join(["set", "claims", "sources", "skipped cells", *stages]) + " |",
+        ]
+        lines.append("|" + "---|" * (4 + len(stages)))
+        for r in results:
+            times = " | ".join(str(v) for v in r["seconds"].values())
+            lines.append(
+                f"| {r['set']} | {r['claims']} | {r['sources']} | {r['skipped_cells']} | {times} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """A synthetic claim set: sources of given accuracy answer items at random.
+
+    Each source covers an item with probability ``coverage``; it gives the true
+    answer with its accuracy, else one of ``wrong`` false answers uniformly;
+    ``copiers`` extra sources repeat source 0's answers.
+    """
+
+    name: str
+    sources: int
+    items: int
+    accuracy: tuple[float, float]
+    coverage: float
+    wrong: int
+    copiers: int = 0
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        name="equal sources", sources=10, items=300, accuracy=(0.7, 0.7), coverage=0.6, wrong=5
+    ),
+    Scenario(
+        name="mixed sources", sources=20, items=300, accuracy=(0.2, 0.95), coverage=0.5, wrong=10
+    ),
+    Scenario(
+        name="yes/no answers", sources=15, items=300, accuracy=(0.3, 0.95), coverage=0.5, wrong=1
+    ),
+    Scenario(
+        name="three sources", sources=3, items=200, accuracy=(0.5, 0.9), coverage=0.9, wrong=5
+    ),
+    Scenario(
+        name="sparse, many sources",
+        sources=200,
+        items=300,
+        accuracy=(0.4, 0.9),
+        coverage=0.03,
+        wrong=5,
+    ),
+    Scenario(
+        name="four copiers",
+        sources=8,
+        items=300,
+        accuracy=(0.5, 0.9),
+        coverage=0.7,
+        wrong=5,
+        copiers=4,
+    ),
+    Scenario(
+        name="poor sources, 30 answers",
+        sources=15,
+        items=300,
+        accuracy=(0.1, 0.5),
+        coverage=0.7,
+        wrong=30,
+    ),
+)
+
+
+def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
+    """Accuracy of every policy on one seeded draw of ``scenario`` (through reconcile)."""
+    rnd = random.Random(seed)
+    total = scenario.sources + scenario.copiers
+    accuracy = [rnd.uniform(*scenario.accuracy) for _ in range(scenario.sources)]
+    stamp = "2025-01-01T00:00:00Z"
+    events: list[dict[str, Any]] = [
+        {
+            "type": "source",
+            "id": f"s{s}",
+            "recorded_at": stamp,
+            "source": f"s{s}",
+            "name": f"s{s}",
+            "parties": [],
+        }
+        for s in range(total)
+    ]
+    for item in range(scenario.items):
+        said = {}
+        for s in range(scenario.sources):
+            if rnd.random() < scenario.coverage:
+                right = rnd.random() < accuracy[s]
+                said[s] = "true" if right else f"false{rnd.randint(1, scenario.wrong)}"
+        if 0 in said:
+            said.update((scenario.sources + c, said[0]) for c in range(scenario.copiers))
+        events += [
+            {
+                "type": "claim",
+                "id": f"c{item}-{s}",
+                "recorded_at": stamp,
+                "claim": f"c{item}-{s}",
+                "source": f"s{s}",
+                "proposition": f"i{item}",
+                "value": value,
+            }
+            for s, value in said.items()
+        ]
+    state = replay(decode_event(e) for e in events)
+    scores = {}
+    for policy in policies_available():
+        found = _reconcile(state, policy=policy) if policy != "spec" else reconcile(state)
+        right = sum(1 for f in found.propositions.values() if f.best == Choice(answer="true"))
+        scores[policy] = right / len(found.propositions)
+    return scores
+
+
+def simulation_table(seeds: int = 5) -> str:
+    """Mean accuracy per scenario over ``seeds`` draws, as a Markdown table."""
+    policies = policies_available()
+    lines = ["| scenario | " + " | ".join(policies) + " |", "|---|" + "---|" * len(policies)]
+    for scenario in SCENARIOS:
+        runs = [simulate(scenario, seed) for seed in range(seeds)]
+        means = [sum(r[p] for r in runs) / seeds for p in policies]
+        lines.append(f"| {scenario.name} | " + " | ".join(f"{m:.3f}" for m in means) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", type=Path, default=DATASETS, help=f"default: {DATASETS}")
+    parser.add_argument("--set", action="append", choices=tuple(PREPARE), help="repeatable")
+    parser.add_argument("--limit", type=int, help="use only the first N rows of each table")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--simulate", action="store_true", help="score synthetic scenarios instead (seeded)"
+    )
+    args = parser.parse_args(argv)
+    if policies_available() == ("spec",):
+        print(
+            "note: reconcile() takes no policy here; apply docs/policy-integration.patch "
+            "to score the learned and majority policies",
+            file=sys.stderr,
+        )
+    if args.simulate:
+        sys.stdout.write(simulation_table())
+        return 0
+    results = [evaluate(PREPARE[name](args.datasets, args.limit)) for name in args.set or PREPARE]
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(results, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        sys.stdout.write(_table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
