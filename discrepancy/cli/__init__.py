@@ -16,10 +16,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 import structlog
 
-from discrepancy.cli import import_table, replay
+from discrepancy.cli import generate, import_table, replay
 from discrepancy.errors import DiscrepancyError, UsageError
 
-_COMMANDS = (replay, import_table)
+_COMMANDS = (replay, generate, import_table)
 
 
 def _version() -> str:

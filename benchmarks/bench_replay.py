@@ -1,0 +1,233 @@
+"""Replay benchmarks: discrepancy against the decode floor and a peer.
+
+    python benchmarks/bench_replay.py --events 1000000 --seed 1 --json bench.json
+
+Generates a log with ``discrepancy.generate`` into a temporary file, then runs
+each measurement in a fresh Python process (so peak RSS is that
+measurement's own) and prints a table of microseconds per event, events per
+second, and each row's ratio to the floor: reading the lines and
+``orjson.loads`` on each, nothing else. With the ``bench`` extra installed it
+also measures the ``eventsourcing`` library appending and replaying the same
+number of events (in memory and in SQLite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+EVOLVE_STEPS = 10_000
+
+
+def _maxrss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def measure(name: str, log: Path, events: int) -> dict[str, Any]:
+    """One measurement, run inside its own process; returns its numbers."""
+    import orjson
+
+    from discrepancy.codec import decode_line
+    from discrepancy.logs import read_events, replay_paths
+    from discrepancy.reconcile import reconcile
+    from discrepancy.report import dumps, report
+    from discrepancy.state import evolve, replay
+
+    baseline = _maxrss_bytes()
+    out: dict[str, Any] = {"name": name}
+    started = time.perf_counter()
+    if name == "floor":
+        with log.open("rb") as handle:
+            for line in handle:
+                orjson.loads(line)
+    elif name == "replay":
+        state = replay_paths([log])
+        out["distinct_events"] = len(state)
+    elif name == "report":
+        state = replay_paths([log])
+        replayed = time.perf_counter()
+        body = dumps(report(reconcile(state)))
+        out["report_bytes"] = len(body)
+        out["reconcile_and_report_seconds"] = time.perf_counter() - replayed
+    elif name == "as-of":
+        with log.open("rb") as handle:
+            middle = [line for n, line in enumerate(handle) if n == events // 2]
+        moment = orjson.loads(middle[0])["recorded_at"]
+        state = replay_paths([log], as_of=moment)
+        out["distinct_events"] = len(state)
+    elif name.startswith("evolve-"):
+        size, steps = (int(part) for part in name.split("-")[1:])
+        lines: list[bytes] = []
+        with log.open("rb") as handle:
+            for n, line in enumerate(handle):
+                if n >= size + steps:
+                    break
+                lines.append(line)
+        base = replay(decode_line(line) for line in lines[:size])
+        tail = [decode_line(line) for line in lines[size:]]
+        started = time.perf_counter()
+        state = base
+        for event in tail:
+            state = evolve(state, event)
+        out["seconds"] = time.perf_counter() - started
+        out["per_event_us"] = out["seconds"] / max(len(tail), 1) * 1e6
+        out["steps"] = len(tail)
+        return out
+    elif name.startswith("eventsourcing-"):
+        return _eventsourcing(name.split("-", 1)[1], read_events(log), out)
+    else:
+        raise SystemExit(f"unknown measurement {name!r}")
+    out["seconds"] = time.perf_counter() - started
+    out["peak_rss_bytes"] = _maxrss_bytes()
+    out["rss_growth_bytes"] = out["peak_rss_bytes"] - baseline
+    return out
+
+
+def _eventsourcing(store: str, events: Any, out: dict[str, Any]) -> dict[str, Any]:
+    """The peer: one aggregate per proposition, one domain event per claim."""
+    import uuid
+
+    from eventsourcing.application import Application
+    from eventsourcing.domain import Aggregate, event
+
+    class Proposition(Aggregate):
+        def __init__(self, key: str) -> None:
+            self.key = key
+            self.claims: list[tuple[str, str]] = []
+
+        @event("Claimed")
+        def claimed(self, claim: str, source: str) -> None:
+            self.claims.append((claim, source))
+
+    env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    tmp = None
+    if store == "sqlite":
+        tmp = tempfile.mkdtemp()
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": os.path.join(tmp, "es.db"),
+        }
+    app = Application(env=env)
+    aggregates: dict[str, Proposition] = {}
+    appended = 0
+    started = time.perf_counter()
+    for item in events:
+        if item.TYPE != "claim":
+            continue
+        agg = aggregates.get(item.proposition)
+        if agg is None:
+            agg = aggregates[item.proposition] = Proposition(item.proposition)
+            appended += 1
+        agg.claimed(claim=item.claim, source=item.source)
+        appended += 1
+        if appended % 1000 == 0:
+            app.save(*aggregates.values())
+    app.save(*aggregates.values())
+    append_seconds = time.perf_counter() - started
+    ids = [agg.id for agg in aggregates.values()]
+    aggregates.clear()
+    started = time.perf_counter()
+    for agg_id in ids:
+        app.repository.get(uuid.UUID(str(agg_id)))
+    out["seconds"] = time.perf_counter() - started
+    out["append_seconds"] = append_seconds
+    out["peer_events"] = appended
+    out["peak_rss_bytes"] = _maxrss_bytes()
+    return out
+
+
+def _run(name: str, log: Path, events: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", name, "--log", str(log), "--events", str(events)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--no-peers", action="store_true", help="skip the eventsourcing rows")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--log", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.log, args.events)))
+        return {}
+
+    from discrepancy.generate import generate_lines
+
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "log.jsonl"
+        started = time.perf_counter()
+        with log.open("wb") as handle:
+            for line in generate_lines(args.events, args.seed):
+                handle.write(line)
+        generated = time.perf_counter() - started
+        # evolve's cost per event on a small state and on one of (nearly) all events.
+        steps = min(EVOLVE_STEPS, args.events // 4)
+        small = min(10_000, args.events // 4)
+        names = [
+            "floor",
+            "replay",
+            "report",
+            "as-of",
+            f"evolve-{small}-{steps}",
+            f"evolve-{args.events - steps}-{steps}",
+        ]
+        if not args.no_peers and importlib.util.find_spec("eventsourcing") is not None:
+            names += ["eventsourcing-popo", "eventsourcing-sqlite"]
+        rows = {name: _run(name, log, args.events) for name in names}
+        size = log.stat().st_size
+    results = {
+        "events": args.events,
+        "seed": args.seed,
+        "log_bytes": size,
+        "generate_seconds": generated,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "rows": rows,
+    }
+    _print_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def _print_table(results: dict[str, Any]) -> None:
+    n = results["events"]
+    rows = results["rows"]
+    floor = rows["floor"]["seconds"]
+    print(f"{n:,} events, {results['log_bytes'] / n:.0f} bytes/line, Python {results['python']}")
+    print(f"{'measurement':<24}{'us/event':>10}{'events/s':>12}{'x floor':>9}{'peak RSS':>11}")
+    for name, row in rows.items():
+        count = row.get("steps") or row.get("peer_events") or n
+        per = row["seconds"] / count * 1e6
+        ratio = row["seconds"] / floor if not name.startswith("evolve") else float("nan")
+        rss = row.get("peak_rss_bytes")
+        rss_text = f"{rss / 2**20:8.0f} MB" if rss else ""
+        print(f"{name:<24}{per:>10.2f}{count / row['seconds']:>12,.0f}{ratio:>9.2f}{rss_text:>11}")
+    report = rows["report"]["seconds"] / rows["replay"]["seconds"]
+    print(f"report / replay: {report:.2f}")
+    small, large = (v for k, v in rows.items() if k.startswith("evolve"))
+    ratio = large["per_event_us"] / small["per_event_us"]
+    print(f"evolve on a state of {n:,} events / on a small one: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
