@@ -14,8 +14,8 @@ per measurement with ratios to the single-process replay.
 
     python benchmarks/bench_dask.py --events 1000000 --workers 2
 
-The generator here is seeded and deterministic; it stands in until
-``discrepancy.generate`` exists on main.
+The logs come from :func:`discrepancy.generate.generate_lines` (seeded,
+deterministic).
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-import orjson
 import structlog
 from distributed import Client, LocalCluster
 
@@ -45,6 +44,7 @@ from discrepancy.dask import (  # the breakdown times the steps apart
     _graph,
     replay_dask,
 )
+from discrepancy.generate import generate_lines
 from discrepancy.logs import replay_paths
 from discrepancy.reconcile import reconcile
 from discrepancy.report import dumps, report
@@ -52,136 +52,19 @@ from discrepancy.state import paused_gc
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-_OFFSETS = ("Z", "+05:00", "+04:30", "-03:00", "+00:00")
-
-
-def generate_lines(n: int, *, seed: int = 0) -> Iterator[bytes]:
-    """``n`` valid event lines (with ``\\n``): sources, claims and stances that collide.
-
-    Propositions and sources come from pools sized to ``n`` so that claims meet,
-    disagree and get confirmed, denied, retracted and resolved. About one line
-    in 200 repeats an earlier one (repeats are allowed, SPEC section 4).
-    """
-    rng = random.Random(seed)
-    n_sources = max(4, min(2000, n // 500))
-    n_props = max(2, n // 25)
-    parties = [f"party-{i}" for i in range(max(2, n_sources // 8))]
-    claims: list[tuple[str, str, str]] = []  # (claim id, source, proposition)
-    recent: list[bytes] = []
-    written = 0
-    second = 0
-
-    def when() -> str:
-        nonlocal second
-        second += rng.randrange(3)
-        offset = rng.choice(_OFFSETS)
-        hours = {"Z": 0, "+05:00": 5, "+04:30": 4.5, "-03:00": -3, "+00:00": 0}[offset]
-        total = 1_760_000_000 + second + int(hours * 3600)
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(total))
-        return f"{stamp}{offset}"
-
-    def emit(obj: dict[str, object]) -> bytes:
-        line = orjson.dumps(obj) + b"\n"
-        if len(recent) < 64:
-            recent.append(line)
-        else:
-            recent[rng.randrange(64)] = line
-        return line
-
-    for i in range(min(n, n_sources)):
-        written += 1
-        yield emit(
-            {
-                "type": "source",
-                "id": f"s{i}",
-                "recorded_at": when(),
-                "source": f"src-{i}",
-                "name": f"Source {i}",
-                "parties": rng.sample(parties, rng.choice((0, 1, 1, 1, 2))),
-                **({"reliability": rng.choice("ABCDEF")} if rng.random() < 0.7 else {}),
-            }
-        )
-    while written < n:
-        written += 1
-        eid = f"e{written}"
-        roll = rng.random()
-        if recent and roll < 0.005:
-            yield rng.choice(recent)
-            continue
-        if not claims or roll < 0.55:
-            prop = rng.randrange(n_props)
-            sid = f"src-{rng.randrange(n_sources + n_sources // 50)}"  # a few unregistered
-            kind = prop % 3
-            if kind == 0:
-                base = prop % 97 + rng.randrange(5)
-                value: object = (
-                    base if rng.random() < 0.7 else {"min": base, "max": base + rng.randrange(9)}
-                )
-            elif kind == 1:
-                value = rng.random() < 0.7
-            else:
-                value = rng.choice(("north", "south", "east"))
-            cid = f"c{written}"
-            obj: dict[str, object] = {
-                "type": "claim",
-                "id": eid,
-                "recorded_at": when(),
-                "claim": cid,
-                "source": sid,
-                "proposition": f"prop-{prop}",
-                "value": value,
-            }
-            if rng.random() < 0.3:
-                obj["quote"] = "reported casualties on the border, citing officials"
-            claims.append((cid, sid, f"prop-{prop}"))
-            yield emit(obj)
-            continue
-        cid, claimant, prop_key = claims[rng.randrange(max(0, len(claims) - 5000), len(claims))]
-        if roll < 0.97:
-            kind_name = rng.choice(("confirm", "confirm", "deny", "retract"))
-            sid = claimant if kind_name == "retract" else f"src-{rng.randrange(n_sources)}"
-            yield emit(
-                {
-                    "type": kind_name,
-                    "id": eid,
-                    "recorded_at": when(),
-                    "claim": cid,
-                    "proposition": prop_key,
-                    "source": sid,
-                }
-            )
-        elif roll < 0.99 or int(prop_key[5:]) % 3 != 0:
-            yield emit(
-                {
-                    "type": "reopen",
-                    "id": eid,
-                    "recorded_at": when(),
-                    "proposition": prop_key,
-                    "rationale": "new reporting",
-                    "analyst": "desk",
-                }
-            )
-        else:
-            yield emit(
-                {
-                    "type": "resolve",
-                    "id": eid,
-                    "recorded_at": when(),
-                    "proposition": prop_key,
-                    "value": int(prop_key[5:]) % 97,
-                    "rationale": "official figures",
-                    "analyst": "desk",
-                }
-            )
 
 
 def write_logs(directory: Path, n: int, files: int, *, seed: int = 0) -> list[Path]:
-    """``n`` generated events dealt in runs over ``files`` files (stances apart from claims)."""
+    """``n`` generated events dealt at random over ``files`` files.
+
+    Claims, the stances on them and the sources they name mostly land in
+    different files, so the merge, not any one partition, brings them together.
+    """
     paths = [directory / f"part-{i}.jsonl" for i in range(files)]
     handles = [p.open("wb") for p in paths]
     try:
         rng = random.Random(seed + 1)
-        for line in generate_lines(n, seed=seed):
+        for line in generate_lines(n, seed):
             handles[rng.randrange(files)].write(line)
     finally:
         for handle in handles:

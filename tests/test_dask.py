@@ -323,3 +323,18 @@ def test_the_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> No
     spec.loader.exec_module(bench)
     assert bench.main(["--events", "3000", "--files", "3", "--blocksize", "50000"]) == 0
     assert "# reports identical: yes" in capsys.readouterr().out
+
+
+def test_logs_of_the_project_generator_cluster_and_sync(tmp_path: Path, client: Client) -> None:
+    from discrepancy.generate import generate_lines
+
+    paths = [tmp_path / f"gen-{k}.jsonl" for k in range(4)]
+    rng = random.Random(11)
+    chunks: list[list[bytes]] = [[] for _ in paths]
+    for line in generate_lines(4000, 11):
+        chunks[rng.randrange(len(paths))].append(line)
+    for path, lines in zip(paths, chunks, strict=True):
+        path.write_bytes(b"".join(lines))
+    expected = _report(replay_paths(paths))
+    assert _report(replay_dask(paths, scheduler="sync", blocksize=3000)) == expected
+    assert _report(replay_dask(paths, scheduler=client, blocksize=20000)) == expected
