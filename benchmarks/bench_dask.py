@@ -144,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
                 del state
                 # The same work in two steps, not overlapped: the workers' part
                 # with the transfer here, then the caller's last merge alone.
-                level = _graph(_blocks(paths, blocksize), None, DEFAULT_SPLIT_EVERY)
+                blocks = _blocks(paths, blocksize)
+                partitions = len(blocks)
+                level = _graph(blocks, None, DEFAULT_SPLIT_EVERY)
                 with paused_gc():  # as in replay_dask, where the last merge pauses it
                     t_workers, partials = _timed(client.gather, client.compute(level))
                 t_last, state = _timed(_finish, partials)
@@ -162,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("decode only, nothing kept (1 process)", t_decode),
         ("replay_paths (1 process)", t_single),
-        (f"replay_dask, sync scheduler (1 process, {len(level)} partitions)", t_sync),
+        (f"replay_dask, sync scheduler (1 process, {partitions} partitions)", t_sync),
         (f"replay_dask, LocalCluster {args.workers} workers x 1 thread", t_dask),
         ("- step 1: workers decode, fold, pack; caller gathers, unpickles", t_workers),
         ("- step 2: caller's last merge (unpack, replay)", t_last),
