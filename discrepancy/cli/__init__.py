@@ -16,10 +16,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 import structlog
 
-from discrepancy.cli import generate, import_table, replay
+from discrepancy.cli import append, generate, import_table, replay, verify
 from discrepancy.errors import DiscrepancyError, UsageError
 
-_COMMANDS = (replay, generate, import_table)
+_COMMANDS = (replay, append, verify, generate, import_table)
 
 
 def _version() -> str:
