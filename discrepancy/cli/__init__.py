@@ -16,10 +16,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 import structlog
 
-from discrepancy.cli import append, generate, import_table, replay, verify
+from discrepancy.cli import (
+    append,
+    contradictions,
+    diff,
+    explain,
+    generate,
+    import_table,
+    replay,
+    verify,
+)
 from discrepancy.errors import DiscrepancyError, UsageError
 
-_COMMANDS = (replay, append, verify, generate, import_table)
+_COMMANDS = (replay, explain, contradictions, diff, append, verify, generate, import_table)
 
 
 def _version() -> str:
