@@ -112,3 +112,31 @@ def test_the_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == f'discrepancy: {log}:1: field "id": missing'
+
+
+def test_csv_has_one_row_per_claim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+
+    log = write(tmp_path / "log.jsonl", EVENTS)
+    assert main(["-q", "replay", "--format", "csv", str(log)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 3
+    first = rows[0]
+    assert (first["proposition"], first["claim"], first["value"], first["live"]) == (
+        "harbours",
+        "c3",
+        "true",
+        "true",
+    )
+    assert {r["best"] for r in rows if r["proposition"] == "killed"} == {"23"}
+
+
+def test_json_alias_and_format_json_print_the_same_bytes(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    log = write(tmp_path / "log.jsonl", EVENTS)
+    main(["-q", "replay", "--json", str(log)])
+    alias = capsysbinary.readouterr().out
+    main(["-q", "replay", "--format", "json", str(log)])
+    assert capsysbinary.readouterr().out == alias

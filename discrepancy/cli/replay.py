@@ -13,7 +13,7 @@ from discrepancy.cli._logs import add_log_arguments, load_state
 from discrepancy.policy import POLICIES
 from discrepancy.reconcile import STATUSES, reconcile
 from discrepancy.report import dumps, report
-from discrepancy.summary import summarize
+from discrepancy.summary import claims_csv, summarize
 
 _log = structlog.get_logger(__name__)
 
@@ -35,7 +35,20 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_log_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="print the JSON report of SPEC 5")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="table: a summary for people (default); json: the report of SPEC section 5; "
+        "csv: one row per claim",
+    )
+    parser.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="the same as --format json",
+    )
     parser.add_argument(
         "--policy",
         choices=POLICIES,
@@ -56,8 +69,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
-    if args.json:
+    if args.format == "json":
         sys.stdout.buffer.write(dumps(report(reconciliation, as_of=args.as_of)))
+    elif args.format == "csv":
+        sys.stdout.write(claims_csv(reconciliation))
     else:
         sys.stdout.write(summarize(reconciliation, statuses=args.status or STATUSES))
     sys.stdout.flush()
