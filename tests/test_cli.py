@@ -140,3 +140,25 @@ def test_json_alias_and_format_json_print_the_same_bytes(
     alias = capsysbinary.readouterr().out
     main(["-q", "replay", "--format", "json", str(log)])
     assert capsysbinary.readouterr().out == alias
+
+
+def test_log_format_json_writes_one_summary_line_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = write(tmp_path / "log.jsonl", EVENTS)
+    assert main(["--log-format", "json", "replay", "--json", str(log)]) == 0
+    lines = [orjson.loads(line) for line in capsys.readouterr().err.splitlines()]
+    (summary,) = [line for line in lines if line["event"] == "replay_finished"]
+    assert summary["events"] == len(EVENTS)
+    assert summary["contradictions"] == 0
+    assert summary["level"] == "info"
+    assert main(["-q", "--log-format", "json", "replay", str(log)]) == 0
+    assert capsys.readouterr().err == ""  # -q: warnings and worse only
+
+
+def test_the_library_never_configures_logging() -> None:
+    import structlog
+
+    import discrepancy  # noqa: F401 - importing it must leave structlog alone
+
+    assert not structlog.is_configured()
