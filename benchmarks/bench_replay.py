@@ -119,6 +119,7 @@ def _eventsourcing(store: str, events: Any, out: dict[str, Any]) -> dict[str, An
         }
     app = Application(env=env)
     aggregates: dict[str, Proposition] = {}
+    pending: dict[str, Proposition] = {}  # aggregates with unsaved events
     appended = 0
     started = time.perf_counter()
     for item in events:
@@ -129,10 +130,12 @@ def _eventsourcing(store: str, events: Any, out: dict[str, Any]) -> dict[str, An
             agg = aggregates[item.proposition] = Proposition(item.proposition)
             appended += 1
         agg.claimed(claim=item.claim, source=item.source)
+        pending[item.proposition] = agg
         appended += 1
-        if appended % 1000 == 0:
-            app.save(*aggregates.values())
-    app.save(*aggregates.values())
+        if len(pending) >= 1000:
+            app.save(*pending.values())
+            pending.clear()
+    app.save(*pending.values())
     append_seconds = time.perf_counter() - started
     ids = [agg.id for agg in aggregates.values()]
     aggregates.clear()

@@ -56,3 +56,40 @@ class LogDecodeError(DiscrepancyError, ValueError):
 
 class UsageError(DiscrepancyError, ValueError):
     """A command was called with arguments it cannot use (exit code 2)."""
+
+
+class LogIntegrityError(DiscrepancyError, ValueError):
+    """A durable log is damaged: a broken chain, a seq out of order, a line
+    that is not an event, or (when reading without recovery) a torn tail.
+
+    ``path`` and ``line`` name the first bad line; ``reason`` says what is
+    wrong (``"torn"`` for a last line cut short by a crash).
+    """
+
+    def __init__(self, reason: str, *, path: str | PurePath, line: int) -> None:
+        self.reason = reason
+        self.path = str(path)
+        self.line = line
+        super().__init__(f"{self.path}:{line}: {reason}")
+
+
+class AppendRefused(DiscrepancyError, ValueError):
+    """An append would create an anomaly (SPEC section 6); nothing was written.
+
+    ``event`` is the id of the first offending event and ``rule`` the anomaly
+    kind it would create (``unknown-source``, ``id-reused``, ...).
+    """
+
+    def __init__(self, detail: str, *, event: str, rule: str) -> None:
+        self.event = event
+        self.rule = rule
+        super().__init__(f"event {event!r} refused ({rule}): {detail}")
+
+
+class ConcurrencyError(DiscrepancyError):
+    """The log grew past the ``expected_seq`` the writer was told to expect."""
+
+    def __init__(self, *, expected: int, actual: int) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"expected the log to end at seq {expected}, but it ends at {actual}")

@@ -3,7 +3,9 @@
 Logs are read streaming, one line at a time; nothing holds a whole file.
 Every malformed line raises :class:`~discrepancy.errors.LogDecodeError`
 naming the file, the line number and the field, and nothing from it is
-applied. Blank lines are skipped; a UTF-8 byte order mark at the start of a
+applied. A durable log (lines carrying ``seq`` and ``chain``, as written by
+:class:`~discrepancy.durable.EventLog`) has its chain checked as it is read.
+Blank lines are skipped; a UTF-8 byte order mark at the start of a
 file is ignored; a last line without ``\\n`` is read if it parses.
 """
 
@@ -13,9 +15,11 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import orjson
 import structlog
 
 from discrepancy.codec import decode_line
+from discrepancy.durable import read_durable
 from discrepancy.errors import LogDecodeError
 from discrepancy.events import Event, Timestamp, instant_key
 from discrepancy.state import State, replay
@@ -33,12 +37,27 @@ def read_events(path: str | Path) -> Iterator[Event]:
     except OSError as exc:
         raise LogDecodeError(f"cannot read: {exc.strerror}", path=name) from None
     with handle:
+        first = handle.readline()
+        if b'"chain"' in first and _is_durable(first):
+            # A log written by EventLog: check its seq and chain line by line.
+            handle.close()
+            yield from (event for _, event in read_durable(path))
+            return
+        handle.seek(0)
         for line_no, line in enumerate(handle, start=1):
             if line_no == 1 and line.startswith(_BOM):
                 line = line[len(_BOM) :]  # noqa: PLW2901
             if not line.strip():
                 continue
             yield decode_line(line, path=name, line_no=line_no)
+
+
+def _is_durable(line: bytes) -> bool:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(obj, dict) and "chain" in obj
 
 
 def read_paths(

@@ -7,6 +7,8 @@ anomalies last. Pure: it returns a string.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 
 import orjson
@@ -88,3 +90,45 @@ def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATU
         lines.append(f"ANOMALIES ({len(reconciliation.anomalies)})")
         lines.extend(f"  {a.kind} {a.event}: {a.detail}" for a in reconciliation.anomalies)
     return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = (
+    "proposition",
+    "status",
+    "best",
+    "low",
+    "high",
+    "claim",
+    "source",
+    "value",
+    "live",
+    "credibility",
+)
+
+
+def claims_csv(reconciliation: Reconciliation) -> str:
+    """One row per claim (values as their JSON text), with its proposition's state."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+
+    def cell(value: Value | None) -> str:
+        return "" if value is None else orjson.dumps(value_to_json(value)).decode()
+
+    for finding in reconciliation.propositions.values():
+        for claim in finding.claims:
+            writer.writerow(
+                (
+                    finding.proposition,
+                    finding.status,
+                    cell(finding.best),
+                    "" if finding.low is None else finding.low,
+                    "" if finding.high is None else finding.high,
+                    claim.claim,
+                    claim.source,
+                    cell(claim.value),
+                    "true" if claim.live else "false",
+                    "" if claim.credibility is None else claim.credibility,
+                )
+            )
+    return out.getvalue()

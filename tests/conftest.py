@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+import structlog
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -16,3 +18,10 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _unconfigured_logging() -> object:
+    """Each test starts with structlog as a library user finds it (the CLI configures it)."""
+    yield
+    structlog.reset_defaults()

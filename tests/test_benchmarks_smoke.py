@@ -38,3 +38,15 @@ def test_the_replay_benchmark_measures_every_row(
     printed = capsys.readouterr().out
     assert "x floor" in printed
     assert "report / replay" in printed
+
+
+def test_the_append_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("bench_append", BENCHMARKS / "bench_append.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.main(["--events", "300"])
+    assert results["single_events_per_s"] > 0
+    assert results["batched_events_per_s"] > results["single_events_per_s"]
+    assert "1,000-event batches" in capsys.readouterr().out

@@ -112,3 +112,53 @@ def test_the_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == f'discrepancy: {log}:1: field "id": missing'
+
+
+def test_csv_has_one_row_per_claim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+
+    log = write(tmp_path / "log.jsonl", EVENTS)
+    assert main(["-q", "replay", "--format", "csv", str(log)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == 3
+    first = rows[0]
+    assert (first["proposition"], first["claim"], first["value"], first["live"]) == (
+        "harbours",
+        "c3",
+        "true",
+        "true",
+    )
+    assert {r["best"] for r in rows if r["proposition"] == "killed"} == {"23"}
+
+
+def test_json_alias_and_format_json_print_the_same_bytes(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    log = write(tmp_path / "log.jsonl", EVENTS)
+    main(["-q", "replay", "--json", str(log)])
+    alias = capsysbinary.readouterr().out
+    main(["-q", "replay", "--format", "json", str(log)])
+    assert capsysbinary.readouterr().out == alias
+
+
+def test_log_format_json_writes_one_summary_line_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = write(tmp_path / "log.jsonl", EVENTS)
+    assert main(["--log-format", "json", "replay", "--json", str(log)]) == 0
+    lines = [orjson.loads(line) for line in capsys.readouterr().err.splitlines()]
+    (summary,) = [line for line in lines if line["event"] == "replay_finished"]
+    assert summary["events"] == len(EVENTS)
+    assert summary["contradictions"] == 0
+    assert summary["level"] == "info"
+    assert main(["-q", "--log-format", "json", "replay", str(log)]) == 0
+    assert capsys.readouterr().err == ""  # -q: warnings and worse only
+
+
+def test_the_library_never_configures_logging() -> None:
+    import structlog
+
+    import discrepancy  # noqa: F401 - importing it must leave structlog alone
+
+    assert not structlog.is_configured()

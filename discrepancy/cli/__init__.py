@@ -16,10 +16,19 @@ from importlib.metadata import PackageNotFoundError, version
 
 import structlog
 
-from discrepancy.cli import generate, import_table, replay
+from discrepancy.cli import (
+    append,
+    contradictions,
+    diff,
+    explain,
+    generate,
+    import_table,
+    replay,
+    verify,
+)
 from discrepancy.errors import DiscrepancyError, UsageError
 
-_COMMANDS = (replay, generate, import_table)
+_COMMANDS = (replay, explain, contradictions, diff, append, verify, generate, import_table)
 
 
 def _version() -> str:
@@ -70,7 +79,8 @@ def configure_logging(*, log_format: str, verbosity: int) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Looked up at each write, so a replaced sys.stderr is honoured.
+        logger_factory=lambda *_: structlog.PrintLogger(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
 

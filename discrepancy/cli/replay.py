@@ -5,23 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
-from importlib.resources import as_file, files
 from typing import Any
 
 import structlog
 
-from discrepancy.errors import UsageError
-from discrepancy.events import Event, instant_key
-from discrepancy.logs import read_paths
+from discrepancy.cli._logs import add_log_arguments, load_state
 from discrepancy.policy import POLICIES
-from discrepancy.progress import Progress, progress
 from discrepancy.reconcile import STATUSES, reconcile
 from discrepancy.report import dumps, report
-from discrepancy.state import replay
-from discrepancy.summary import summarize
-
-EXAMPLE = "border_clash.jsonl"
+from discrepancy.summary import claims_csv, summarize
 
 _log = structlog.get_logger(__name__)
 
@@ -42,17 +34,20 @@ def register(subparsers: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("logs", nargs="*", metavar="LOG", help="JSON Lines event logs")
+    add_log_arguments(parser)
     parser.add_argument(
-        "--example",
-        action="store_true",
-        help="replay the bundled border-clash example log (with or instead of LOG)",
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="table: a summary for people (default); json: the report of SPEC section 5; "
+        "csv: one row per claim",
     )
-    parser.add_argument("--json", action="store_true", help="print the JSON report of SPEC 5")
     parser.add_argument(
-        "--as-of",
-        metavar="T",
-        help="only events recorded at or before T (RFC 3339 with offset)",
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="the same as --format json",
     )
     parser.add_argument(
         "--policy",
@@ -70,34 +65,14 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _counted(events: Iterator[Event], bar: Progress) -> Iterator[Event]:
-    """``events``, counted on the progress bar in chunks (cheap per event)."""
-    chunk = 0
-    for event in events:
-        yield event
-        chunk += 1
-        if chunk == 16384:
-            bar.advance(chunk)
-            chunk = 0
-    bar.advance(chunk)
-
-
 def run(args: argparse.Namespace) -> int:
-    if not args.logs and not args.example:
-        raise UsageError("replay needs at least one LOG, or --example")
-    if args.as_of is not None:
-        try:
-            instant_key(args.as_of)
-        except ValueError as exc:
-            raise UsageError(f"--as-of: {exc}") from None
     started = time.perf_counter()
-    with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
-        paths = [*args.logs, *([example] if args.example else [])]
-        with progress(None, "replay") as bar:
-            state = replay(_counted(read_paths(paths, as_of=args.as_of), bar))
+    state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
-    if args.json:
+    if args.format == "json":
         sys.stdout.buffer.write(dumps(report(reconciliation, as_of=args.as_of)))
+    elif args.format == "csv":
+        sys.stdout.write(claims_csv(reconciliation))
     else:
         sys.stdout.write(summarize(reconciliation, statuses=args.status or STATUSES))
     sys.stdout.flush()
