@@ -49,9 +49,20 @@ class LogDecodeError(DiscrepancyError, ValueError):
             return f'{where}: field "{self.field}": {self.reason}'
         return f"{where}: {self.reason}"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields: rebuild through a helper so pickling (e.g. from a
+        # Dask worker) gives back the same error, not a re-wrapped message.
+        return (_log_decode_error, (self.reason, self.path, self.line, self.field))
+
     def located(self, *, path: str | PurePath | None, line: int | None) -> LogDecodeError:
         """The same error, placed at ``path`` and ``line``."""
         return LogDecodeError(self.reason, path=path, line=line, field=self.field)
+
+
+def _log_decode_error(
+    reason: str, path: str | None, line: int | None, field: str | None
+) -> LogDecodeError:
+    return LogDecodeError(reason, path=path, line=line, field=field)
 
 
 class UsageError(DiscrepancyError, ValueError):

@@ -234,3 +234,16 @@ def test_a_missing_file_is_a_located_error(tmp_path: Path) -> None:
 def test_decode_line_accepts_text_and_bytes() -> None:
     line = orjson.dumps(CLAIM)
     assert decode_line(line) == decode_line(line.decode())
+
+
+def test_a_decode_error_survives_pickling() -> None:
+    import pickle
+
+    error = LogDecodeError("min 40 > max 30", path="a.jsonl", line=3, field="value")
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.path, again.line, again.field, str(again)) == (
+        "a.jsonl",
+        3,
+        "value",
+        str(error),
+    )

@@ -338,3 +338,14 @@ def test_logs_of_the_project_generator_cluster_and_sync(tmp_path: Path, client: 
     expected = _report(replay_paths(paths))
     assert _report(replay_dask(paths, scheduler="sync", blocksize=3000)) == expected
     assert _report(replay_dask(paths, scheduler=client, blocksize=20000)) == expected
+
+
+def test_replay_dask_on_the_command_line_prints_the_same_report(
+    tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    from discrepancy.cli import main
+
+    assert main(["-q", "replay", "--example", "--json"]) == 0
+    single = capsysbinary.readouterr().out
+    assert main(["-q", "replay", "--example", "--json", "--dask"]) == 0
+    assert capsysbinary.readouterr().out == single

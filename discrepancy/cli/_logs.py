@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from importlib.resources import as_file, files
 from typing import Any
 
-from discrepancy.errors import UsageError
+from discrepancy.errors import DiscrepancyError, UsageError
 from discrepancy.events import Event, instant_key
 from discrepancy.logs import read_paths
 from discrepancy.progress import Progress, progress
@@ -60,7 +60,16 @@ def load_state(args: argparse.Namespace, command: str) -> State:
         raise UsageError(f"{command} needs at least one LOG, or --example")
     as_of = getattr(args, "as_of", None)
     check_timestamp("--as-of", as_of)
+    dask_address = getattr(args, "dask", None)
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
         paths = [*args.logs, *([example] if args.example else [])]
+        if dask_address is not None:
+            try:
+                from discrepancy.dask import replay_dask_cli  # noqa: PLC0415 - an extra
+            except ImportError:
+                raise DiscrepancyError(
+                    "--dask needs the dask extra: pip install 'discrepancy[dask]'"
+                ) from None
+            return replay_dask_cli([str(p) for p in paths], dask_address or None, as_of)
         with progress(None, command) as bar:
             return replay(_counted(read_paths(paths, as_of=as_of), bar))

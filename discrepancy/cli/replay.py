@@ -57,6 +57,14 @@ def register(subparsers: Any) -> None:
         "learned (learned source reliability) or majority (majority vote)",
     )
     parser.add_argument(
+        "--dask",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="replay partition-parallel on Dask: on a scheduler at ADDRESS, or without one "
+        "on a local cluster of this machine's cores (needs the dask extra)",
+    )
+    parser.add_argument(
         "--status",
         action="append",
         choices=STATUSES,
