@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from discrepancy.values import value_to_json as encode_value
+
 EVOLVE_STEPS = 10_000
 
 
@@ -149,6 +151,51 @@ def _eventsourcing(store: str, events: Any, out: dict[str, Any]) -> dict[str, An
     return out
 
 
+# Run by the truthdiscovery peer's own interpreter: that library pins old
+# versions of pytest and scipy, so it lives in a virtualenv of its own.
+_TRUTHDISCOVERY = """
+import json, sys, time
+from truthdiscovery import Dataset, MajorityVoting, TruthFinder
+started = time.perf_counter()
+with open(sys.argv[1]) as handle:
+    triples = [tuple(json.loads(line)) for line in handle]
+data = Dataset(triples, allow_multiple=True)
+built = time.perf_counter() - started
+out = {"triples": len(triples), "dataset_seconds": built}
+for name, algorithm in (("majority", MajorityVoting()), ("truthfinder", TruthFinder())):
+    started = time.perf_counter()
+    algorithm.run(data)
+    out[name + "_seconds"] = time.perf_counter() - started
+print(json.dumps(out))
+"""
+
+
+def _truthdiscovery(python: str, log: Path, tmp: Path) -> dict[str, dict[str, Any]]:
+    """MajorityVoting and TruthFinder on the log's (source, proposition, value) triples."""
+    import orjson
+
+    from discrepancy.logs import read_events
+
+    triples = tmp / "triples.jsonl"
+    with triples.open("wb") as handle:
+        for event in read_events(log):
+            if event.TYPE == "claim":
+                value = orjson.dumps(encode_value(event.value)).decode()  # type: ignore[union-attr]
+                handle.write(orjson.dumps([event.source, event.proposition, value]) + b"\n")  # type: ignore[union-attr]
+    done = subprocess.run(
+        [python, "-c", _TRUTHDISCOVERY, str(triples)], capture_output=True, text=True, check=True
+    )
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = {}
+    for algorithm in ("majority", "truthfinder"):
+        rows[f"truthdiscovery-{algorithm}"] = {
+            "seconds": found["dataset_seconds"] + found[f"{algorithm}_seconds"],
+            "dataset_seconds": found["dataset_seconds"],
+            "peer_events": found["triples"],
+        }
+    return rows
+
+
 def _run(name: str, log: Path, events: int) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--measure", name, "--log", str(log), "--events", str(events)],
@@ -165,7 +212,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write the results here")
-    parser.add_argument("--no-peers", action="store_true", help="skip the eventsourcing rows")
+    parser.add_argument("--no-peers", action="store_true", help="skip the peer rows")
+    parser.add_argument(
+        "--truthdiscovery-python",
+        metavar="PYTHON",
+        help="an interpreter with truthdiscovery installed (it cannot share our "
+        "environment: see docs/benchmarks.md); adds its rows",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--log", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -196,6 +249,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if not args.no_peers and importlib.util.find_spec("eventsourcing") is not None:
             names += ["eventsourcing-popo", "eventsourcing-sqlite"]
         rows = {name: _run(name, log, args.events) for name in names}
+        if args.truthdiscovery_python and not args.no_peers:
+            rows.update(_truthdiscovery(args.truthdiscovery_python, log, Path(tmp)))
         size = log.stat().st_size
     results = {
         "events": args.events,
@@ -217,14 +272,15 @@ def _print_table(results: dict[str, Any]) -> None:
     rows = results["rows"]
     floor = rows["floor"]["seconds"]
     print(f"{n:,} events, {results['log_bytes'] / n:.0f} bytes/line, Python {results['python']}")
-    print(f"{'measurement':<24}{'us/event':>10}{'events/s':>12}{'x floor':>9}{'peak RSS':>11}")
+    print(f"{'measurement':<28}{'us/event':>10}{'events/s':>12}{'x floor':>9}{'peak RSS':>11}")
     for name, row in rows.items():
         count = row.get("steps") or row.get("peer_events") or n
         per = row["seconds"] / count * 1e6
-        ratio = row["seconds"] / floor if not name.startswith("evolve") else float("nan")
+        # Per event against the floor's per line: peers handle only the claims.
+        ratio = per / (floor / n * 1e6)
         rss = row.get("peak_rss_bytes")
         rss_text = f"{rss / 2**20:8.0f} MB" if rss else ""
-        print(f"{name:<24}{per:>10.2f}{count / row['seconds']:>12,.0f}{ratio:>9.2f}{rss_text:>11}")
+        print(f"{name:<28}{per:>10.2f}{count / row['seconds']:>12,.0f}{ratio:>9.2f}{rss_text:>11}")
     report = rows["report"]["seconds"] / rows["replay"]["seconds"]
     print(f"report / replay: {report:.2f}")
     small, large = (v for k, v in rows.items() if k.startswith("evolve"))
