@@ -35,12 +35,16 @@ from discrepancy.errors import (
     ConcurrencyError,
     LogDecodeError,
     LogIntegrityError,
+    SnapshotMismatch,
 )
 from discrepancy.events import Event, Source
-from discrepancy.state import EMPTY, State, evolve
+from discrepancy.state import EMPTY, State, evolve, replay
 
 GENESIS: Final = "0" * 64
 """The chain value before the first line."""
+
+SNAPSHOT_VERSION: Final = 1
+"""The snapshot format this code writes and reads."""
 
 _log = structlog.get_logger(__name__)
 
@@ -173,8 +177,14 @@ class EventLog:
         self._seqs = seqs
 
     @classmethod
-    def open(cls, path: str | Path) -> EventLog:
-        """Open (or create) the log at ``path`` for reading and appending."""
+    def open(cls, path: str | Path, *, snapshot: str | Path | None = None) -> EventLog:
+        """Open (or create) the log at ``path`` for reading and appending.
+
+        With ``snapshot`` (written by :meth:`write_snapshot`), the state is
+        loaded from it and only the lines after it are read and checked; a
+        snapshot whose seq and chain do not match the log's line at that seq
+        is refused with :class:`SnapshotMismatch`.
+        """
         path = Path(path)
         created = not path.exists()
         handle = path.open("a+b")
@@ -185,6 +195,8 @@ class EventLog:
             try:
                 _recover_torn_tail(path, handle)
                 log = cls(path, handle, EMPTY, 0, GENESIS, 0, {})
+                if snapshot is not None:
+                    log._load_snapshot(Path(snapshot))
                 log._catch_up()
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
@@ -280,6 +292,60 @@ class EventLog:
                 self._seqs[event.id] = seq
         self._state, self._seq, self._chain, self._end = state, seq, chain, end
 
+    def write_snapshot(self, path: str | Path) -> None:
+        """Save the state with the seq, chain and byte offset it covers.
+
+        The format (version 1): a header line
+        ``{"snapshot": 1, "seq": N, "chain": C, "offset": B, "events": K}``,
+        then one line per event, ``{"seq": n, "event": {...}}`` in seq order.
+        Written to a temporary file, fsynced, then renamed into place.
+        """
+        target = Path(path)
+        by_id = self._state.index().kept
+        ordered = sorted(self._seqs.items(), key=lambda item: item[1])
+        header = {
+            "snapshot": SNAPSHOT_VERSION,
+            "seq": self._seq,
+            "chain": self._chain,
+            "offset": self._end,
+            "events": len(ordered),
+        }
+        lines = [orjson.dumps(header)]
+        lines.extend(
+            orjson.dumps({"seq": seq, "event": encode_event(by_id[event_id])})
+            for event_id, seq in ordered
+        )
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(b"\n".join(lines) + b"\n")
+        _fsync_path(partial)
+        partial.replace(target)
+        _fsync_path(target.parent)
+
+    def _load_snapshot(self, path: Path) -> None:
+        with path.open("rb") as handle:
+            header = orjson.loads(handle.readline())
+            if not isinstance(header, dict) or header.get("snapshot") != SNAPSHOT_VERSION:
+                raise SnapshotMismatch(f"{path}: not a version {SNAPSHOT_VERSION} snapshot")
+            seq, chain, offset = header["seq"], header["chain"], header["offset"]
+            if seq and _line_before(self.path, offset) is None:
+                raise SnapshotMismatch(f"{path}: the log is shorter than the snapshot")
+            if seq:
+                last = orjson.loads(_line_before(self.path, offset) or b"{}")
+                if last.get("seq") != seq or last.get("chain") != chain:
+                    raise SnapshotMismatch(
+                        f"{path}: covers seq {seq} with chain {chain[:16]}, but the log's "
+                        f"line there has seq {last.get('seq')} and chain "
+                        f"{str(last.get('chain'))[:16]}"
+                    )
+            events = []
+            for line in handle:
+                item = orjson.loads(line)
+                event = decode_event(item["event"])
+                self._seqs[event.id] = item["seq"]
+                events.append(event)
+        self._state = replay(events)
+        self._seq, self._chain, self._end = seq, chain, offset
+
     def close(self) -> None:
         """Close the file."""
         self._handle.close()
@@ -289,6 +355,19 @@ class EventLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _line_before(path: Path, offset: int) -> bytes | None:
+    """The whole line that ends at byte ``offset`` of ``path``, if there is one."""
+    if offset <= 0:
+        return None
+    with path.open("rb") as reader:
+        start = max(0, offset - (1 << 20))
+        reader.seek(start)
+        chunk = reader.read(offset - start)
+    if len(chunk) != offset - start or not chunk.endswith(b"\n"):
+        return None
+    return chunk[chunk.rfind(b"\n", 0, len(chunk) - 1) + 1 :]
 
 
 def _recover_torn_tail(path: Path, handle: Any) -> None:

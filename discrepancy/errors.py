@@ -104,3 +104,7 @@ class ConcurrencyError(DiscrepancyError):
         self.expected = expected
         self.actual = actual
         super().__init__(f"expected the log to end at seq {expected}, but it ends at {actual}")
+
+
+class SnapshotMismatch(DiscrepancyError, ValueError):
+    """A snapshot does not belong to the log it was offered with (or is not one)."""

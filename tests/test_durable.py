@@ -315,3 +315,38 @@ def test_a_claim_naming_itself_in_supersedes_is_accepted_as_reconcile_reads_it(
     with EventLog.open(tmp_path / "l.log") as log:
         log.append(SOURCES)
         assert log.append([claim("c9", "ispr", 1, "p", eid="x", supersedes="c9")]) == [3]
+
+
+def test_a_snapshot_plus_the_tail_equals_a_full_replay(tmp_path: Path) -> None:
+    path, snap = tmp_path / "l.log", tmp_path / "l.snapshot"
+    with EventLog.open(path) as log:
+        log.append(SOURCES)
+        log.append(CLAIMS[:2])
+        log.write_snapshot(snap)
+        log.append(CLAIMS[2:])
+    with EventLog.open(path, snapshot=snap) as log:
+        assert log.state() == replay_paths([path])
+        assert log.seq == 5
+        assert log.append([CLAIMS[0]]) == [3]  # seqs of snapshotted events are kept
+        log.append([confirm("c2", "mujahid", "killed", eid="late")])
+    assert verify(path).events == 6
+
+
+def test_a_snapshot_of_another_log_is_refused(tmp_path: Path) -> None:
+    from discrepancy.errors import SnapshotMismatch
+
+    first, second, snap = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "a.snapshot"
+    with EventLog.open(first) as log:
+        log.append([*SOURCES, *CLAIMS])
+        log.write_snapshot(snap)
+    with EventLog.open(second) as log:
+        log.append([*SOURCES, CLAIMS[1], CLAIMS[0], CLAIMS[2]])  # same events, other order
+    with pytest.raises(SnapshotMismatch, match="chain"):
+        EventLog.open(second, snapshot=snap)
+    with EventLog.open(tmp_path / "short.log") as log:
+        log.append(SOURCES)
+    with pytest.raises(SnapshotMismatch, match="shorter"):
+        EventLog.open(tmp_path / "short.log", snapshot=snap)
+    (tmp_path / "junk.snapshot").write_bytes(b'{"snapshot": 9}\n')
+    with pytest.raises(SnapshotMismatch, match="not a version 1 snapshot"):
+        EventLog.open(first, snapshot=tmp_path / "junk.snapshot")
