@@ -47,11 +47,21 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             for event in single:
                 log.append([event])
             results["single_events_per_s"] = len(single) / (time.perf_counter() - started)
-        with EventLog.open(Path(tmp) / "batch.log") as log:
+        batch_log = Path(tmp) / "batch.log"
+        snapshot = Path(tmp) / "batch.snapshot"
+        with EventLog.open(batch_log) as log:
             started = time.perf_counter()
             for at in range(0, len(events), 1000):
                 log.append(events[at : at + 1000])
             results["batched_events_per_s"] = len(events) / (time.perf_counter() - started)
+            log.write_snapshot(snapshot)
+        # Opening: reading and checking every line, against a snapshot of them all.
+        started = time.perf_counter()
+        EventLog.open(batch_log).close()
+        results["open_full_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        EventLog.open(batch_log, snapshot=snapshot).close()
+        results["open_snapshot_seconds"] = time.perf_counter() - started
     print(
         f"single-event appends: {results['single_events_per_s']:>10,.0f} events/s "
         f"({len(single):,} appends, one fsync each)"
@@ -59,6 +69,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(
         f"1,000-event batches:  {results['batched_events_per_s']:>10,.0f} events/s "
         f"({len(events):,} events)"
+    )
+    print(
+        f"open, reading every line: {results['open_full_seconds']:.3f} s; "
+        f"from a snapshot: {results['open_snapshot_seconds']:.3f} s"
     )
     return results
 
