@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import random
 import sys
 import time
@@ -232,16 +231,6 @@ def accuracy(
     return right / len(gold)
 
 
-def policies_available() -> tuple[str, ...]:
-    """The policies ``reconcile`` accepts here (only ``spec`` without the policy patch)."""
-    if "policy" in inspect.signature(reconcile).parameters:
-        return POLICIES
-    return ("spec",)
-
-
-_reconcile: Callable[..., Reconciliation] = reconcile  # takes policy= once the patch is in
-
-
 def evaluate(prepared: Prepared) -> dict[str, Any]:
     """Replay a prepared set and score every policy; timings in seconds."""
     started = time.perf_counter()
@@ -259,9 +248,9 @@ def evaluate(prepared: Prepared) -> dict[str, Any]:
     }
     for name, extra in prepared.extra_gold.items():
         result.setdefault("extra", {})[name] = {"gold_items": len(extra), "accuracy": {}}
-    for policy in policies_available():
+    for policy in POLICIES:
         started = time.perf_counter()
-        found = _reconcile(state, policy=policy) if policy != "spec" else reconcile(state)
+        found = reconcile(state, policy=policy)
         result["seconds"][f"reconcile_{policy}"] = round(time.perf_counter() - started, 2)
         result["accuracy"][policy] = round(accuracy(found, prepared.gold, prepared.match), 4)
         for name, extra in prepared.extra_gold.items():
@@ -272,7 +261,7 @@ def evaluate(prepared: Prepared) -> dict[str, Any]:
 
 
 def _table(results: Sequence[Mapping[str, Any]]) -> str:
-    policies = policies_available()
+    policies = POLICIES
     head = ["set", "gold items", *policies, "published (README)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
@@ -395,8 +384,8 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
         ]
     state = replay(decode_event(e) for e in events)
     scores = {}
-    for policy in policies_available():
-        found = _reconcile(state, policy=policy) if policy != "spec" else reconcile(state)
+    for policy in POLICIES:
+        found = reconcile(state, policy=policy)
         right = sum(1 for f in found.propositions.values() if f.best == Choice(answer="true"))
         scores[policy] = right / len(found.propositions)
     return scores
@@ -404,7 +393,7 @@ def simulate(scenario: Scenario, seed: int) -> dict[str, float]:
 
 def simulation_table(seeds: int = 5) -> str:
     """Mean accuracy per scenario over ``seeds`` draws, as a Markdown table."""
-    policies = policies_available()
+    policies = POLICIES
     lines = ["| scenario | " + " | ".join(policies) + " |", "|---|" + "---|" * len(policies)]
     for scenario in SCENARIOS:
         runs = [simulate(scenario, seed) for seed in range(seeds)]
@@ -423,12 +412,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--simulate", action="store_true", help="score synthetic scenarios instead (seeded)"
     )
     args = parser.parse_args(argv)
-    if policies_available() == ("spec",):
-        print(
-            "note: reconcile() takes no policy here; apply docs/policy-integration.patch "
-            "to score the learned and majority policies",
-            file=sys.stderr,
-        )
     if args.simulate:
         sys.stdout.write(simulation_table())
         return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import math
 import sys
 from collections.abc import Sequence
@@ -33,10 +32,6 @@ from discrepancy.values import Choice, Flag, Value, value_from_json
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 needs_datasets = pytest.mark.skipif(
     not DATASETS.is_dir(), reason=f"the shared data sets are not at {DATASETS}"
-)
-patched = pytest.mark.skipif(
-    "policy" not in inspect.signature(reconcile).parameters,
-    reason="reconcile() takes no policy yet (docs/policy-integration.patch)",
 )
 
 
@@ -253,7 +248,7 @@ def test_learned_beats_majority_on_a_book_slice() -> None:
     )  # type: ignore[arg-type]
 
 
-# --- integrated into reconcile (once docs/policy-integration.patch is applied) ----------------
+# --- integrated into reconcile -----------------------------------------------------------
 
 
 def _events() -> list[Any]:
@@ -283,11 +278,10 @@ def _events() -> list[Any]:
     return [decode_event(r) for r in rows]
 
 
-@patched
 def test_reconcile_learned_moves_only_best() -> None:
     state = replay(_events())
     spec = reconcile(state)
-    learned = reconcile(state, policy="learned")  # type: ignore[call-arg,unused-ignore]
+    learned = reconcile(state, policy="learned")
     assert spec.propositions["q"].best == Choice(answer="wrong")
     assert learned.propositions["q"].best == Choice(answer="right")
     assert spec.contradictions == learned.contradictions
@@ -298,16 +292,15 @@ def test_reconcile_learned_moves_only_best() -> None:
         assert other.claims == finding.claims
 
 
-@patched
 def test_report_shows_reliability_only_under_learned() -> None:
     from discrepancy.report import report
 
     state = replay(_events())
     assert "reliability" not in report(reconcile(state))
-    shown = report(reconcile(state, policy="learned"))  # type: ignore[call-arg,unused-ignore]
+    shown = report(reconcile(state, policy="learned"))
     assert shown["policy"] == "learned"
     assert set(shown["reliability"]) == set("abcde")
-    assert "reliability" not in report(reconcile(state, policy="majority"))  # type: ignore[call-arg,unused-ignore]
+    assert "reliability" not in report(reconcile(state, policy="majority"))
 
 
 @needs_datasets
