@@ -48,7 +48,12 @@ def _slow_instant_key(text: str) -> str:
             raise ValueError(f"{text!r} is out of the representable range") from None
     # A leap second (second 60) sorts after :59 and before the next minute.
     seconds = 60 if second == 60 else moment.second
-    return f"{moment:%Y%m%d%H%M}{seconds:02d}.{fraction}"
+    return f"{_ymd(moment)}{moment:%H%M}{seconds:02d}.{fraction}"
+
+
+def _ymd(day: _dt.date) -> str:
+    """"YYYYMMDD", the year zero-padded (``%Y`` is not, for years before 1000)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 # Fast path. Timestamps of one log share days and offsets, so calendar work is
@@ -69,9 +74,9 @@ def _day(date: str) -> tuple[str, str, str] | None:
     try:
         day = _dt.date(int(date[:4]), int(date[5:7]), int(date[8:10]))
         days = (
-            f"{day - _dt.timedelta(days=1):%Y%m%d}",
-            f"{day:%Y%m%d}",
-            f"{day + _dt.timedelta(days=1):%Y%m%d}",
+            _ymd(day - _dt.timedelta(days=1)),
+            _ymd(day),
+            _ymd(day + _dt.timedelta(days=1)),
         )
     except (ValueError, OverflowError):
         return None
