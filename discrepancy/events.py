@@ -52,7 +52,7 @@ def _slow_instant_key(text: str) -> str:
 
 
 def _ymd(day: _dt.date) -> str:
-    """"YYYYMMDD", the year zero-padded (``%Y`` is not, for years before 1000)."""
+    """The date as YYYYMMDD, the year zero-padded (``%Y`` is not, before 1000)."""
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
