@@ -12,6 +12,7 @@ they are dropped on decoding and never written by :func:`encode_event`.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -32,7 +33,7 @@ from discrepancy.events import (
     Timestamp,
     instant_key,
 )
-from discrepancy.values import Value, json_type, value_from_json, value_to_json
+from discrepancy.values import Amount, Value, json_type, value_from_json, value_to_json
 
 FORMAT_VERSION: Final = 1
 """The newest format version this reader knows."""
@@ -323,9 +324,33 @@ def decode_line(line: bytes | str, *, path: str | None = None, line_no: int | No
     except orjson.JSONDecodeError as exc:
         raise LogDecodeError(f"not valid JSON ({exc})", path=path, line=line_no) from None
     try:
-        return decode_event(obj)
+        event = decode_event(obj)
     except LogDecodeError as exc:
         raise exc.located(path=path, line=line_no) from None
+    if type(event) is Claim or type(event) is Resolution:
+        value = event.value
+        if type(value) is Amount and (type(value.low) is float or type(value.high) is float):
+            _refuse_wide_integers(line, path=path, line_no=line_no)
+    return event
+
+
+def _refuse_wide_integers(line: bytes | str, *, path: str | None, line_no: int | None) -> None:
+    """Refuse a value written as an integer beyond 64 bits.
+
+    orjson reads such an integer as the nearest float, which is not "exactly
+    that number" (SPEC section 3) and could not be written back; the exact
+    reading of the line tells the two apart. Runs only for float amounts.
+    """
+    raw = json.loads(line).get("value")
+    bounds = [("value", raw)]
+    if isinstance(raw, dict):
+        bounds = [(f"value.{end}", raw.get(end)) for end in ("min", "max")]
+    for field, number in bounds:
+        if type(number) is int:
+            try:
+                value_from_json(number, field=field)
+            except LogDecodeError as exc:
+                raise exc.located(path=path, line=line_no) from None
 
 
 def encode_event(event: Event) -> dict[str, Any]:

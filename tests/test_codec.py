@@ -236,6 +236,31 @@ def test_decode_line_accepts_text_and_bytes() -> None:
     assert decode_line(line) == decode_line(line.decode())
 
 
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("18446744073709551617", "value"),
+        ('{"min": -9223372036854775809}', "value.min"),
+        ('{"min": 1, "max": 123456789012345678901234567890}', "value.max"),
+    ],
+)
+def test_an_integer_beyond_64_bits_is_refused_not_rounded(value: str, field: str) -> None:
+    # orjson would read it as the nearest float: not "exactly that number".
+    line = '{"type":"claim","id":"e1","recorded_at":"2025-10-12T07:00:00Z","claim":"c1",'
+    line += f'"source":"a","proposition":"p","value":{value}}}'
+    with pytest.raises(LogDecodeError, match="out of the 64-bit range") as info:
+        decode_line(line, path="log.jsonl", line_no=3)
+    assert (info.value.path, info.value.line, info.value.field) == ("log.jsonl", 3, field)
+
+
+def test_large_numbers_written_as_floats_are_kept() -> None:
+    line = '{"type":"claim","id":"e1","recorded_at":"2025-10-12T07:00:00Z","claim":"c1",'
+    line += '"source":"a","proposition":"p","value":{"min":1e19,"max":1.8446744073709552e19}}'
+    event = decode_line(line)
+    assert isinstance(event, Claim)
+    assert encode_event(event)["value"] == {"min": 1e19, "max": 1.8446744073709552e19}
+
+
 def test_a_decode_error_survives_pickling() -> None:
     import pickle
 
