@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Final, Literal, TypeAlias
 
 import attrs
@@ -446,7 +447,10 @@ def _reconcile_proposition(
     low: Number | None = None
     high: Number | None = None
     if kind == "amount" and live:
-        amounts = [c.value for c in live if isinstance(c.value, Amount)]
+        # In claim id order, so that of equal bounds written differently (4 and
+        # 4.0) the same one is printed whatever the order of the log.
+        ordered = sorted(live, key=lambda c: c.claim) if len(live) > 1 else live
+        amounts = [c.value for c in ordered if isinstance(c.value, Amount)]
         lows = [a.low for a in amounts]
         highs = [a.high for a in amounts]
         low = None if any(x is None for x in lows) else min(x for x in lows if x is not None)
@@ -586,7 +590,7 @@ def _rank(
     supported: Mapping[str, bool],
     stances: Mapping[str, _Stances],
     registry: _Registry,
-) -> tuple[bool, int, int, float, float, str]:
+) -> tuple[bool, int, int, int | float | Decimal, float, str]:
     """Sort key of the best-value order of SPEC section 4 (smallest first)."""
     backers = {claim.source} | stances.get(claim.claim, _NO_STANCES).confirmers
     backers.update(o.source for o in live if entails(o.value, claim.value))
@@ -594,11 +598,11 @@ def _rank(
     for source in backers:
         parties |= registry.party_tokens(source)
     value = claim.value
+    width: int | float | Decimal = 0
+    upper: float = 0
     if isinstance(value, Amount):
         width = value.width
         upper = math.inf if value.high is None else value.high
-    else:
-        width = upper = 0.0
     return (
         not supported[claim.claim],
         -len(parties),

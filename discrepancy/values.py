@@ -15,6 +15,7 @@ This module is pure: no I/O, no logging.
 from __future__ import annotations
 
 import math
+from decimal import Context, Decimal
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
@@ -22,6 +23,9 @@ import attrs
 from discrepancy.errors import LogDecodeError
 
 Number: TypeAlias = int | float
+
+# Enough digits to subtract any two doubles written in shortest form exactly.
+_EXACT: Final = Context(prec=1000)
 ValueKind: TypeAlias = Literal["amount", "flag", "choice"]
 
 
@@ -51,11 +55,19 @@ class Amount:
         return cls(low=low, high=high, exact=False)
 
     @property
-    def width(self) -> float:
-        """``high - low``; infinite when either end is open."""
-        if self.low is None or self.high is None:
+    def width(self) -> int | float | Decimal:
+        """``high - low``, exactly; infinite when either end is open.
+
+        Numbers are the decimals the log writes, so widths compare as decimals
+        (``{"min": 0.1, "max": 0.3}`` is as wide as ``{"min": 0, "max": 0.2}``),
+        and integers of any size stay exact.
+        """
+        low, high = self.low, self.high
+        if low is None or high is None:
             return math.inf
-        return float(self.high - self.low)
+        if type(low) is int and type(high) is int:
+            return high - low
+        return _EXACT.subtract(Decimal(repr(high)), Decimal(repr(low)))
 
 
 @attrs.frozen(kw_only=True)

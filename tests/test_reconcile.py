@@ -337,6 +337,32 @@ class TestEstimate:
         )
         assert best(rec) == {"min": 10, "max": 20}
 
+    def test_widths_compare_exactly_as_the_log_writes_them(self) -> None:
+        both = (source("a", grade="B"), source("b", grade="B"))
+        # 2**60 + 1 against 2**60: a float would call them equal and let the
+        # smaller upper bound pick the wider one.
+        rec = run(
+            claim("c1", "a", {"min": 2, "max": 2**60 + 2}),
+            claim("c2", "b", {"min": 0, "max": 2**60 + 1}),
+            sources=both,
+        )
+        assert best(rec) == {"min": 2, "max": 2**60 + 2}
+        # 0.1 to 0.3 is as wide as 0 to 0.2 in the decimals written, although
+        # 0.3 - 0.1 is 0.19999999999999998 in binary: the smaller upper bound decides.
+        rec = run(
+            claim("c1", "a", {"min": 0.1, "max": 0.3}),
+            claim("c2", "b", {"min": 0, "max": 0.2}),
+            sources=both,
+        )
+        assert best(rec) == {"min": 0, "max": 0.2}
+
+    def test_equal_bounds_written_differently_print_the_same_whatever_the_order(self) -> None:
+        # 4 and 4.0 are the same bound; the one of the smaller claim id is printed.
+        one, other = claim("c1", "ispr", 4.0), claim("c2", "mujahid", {"min": 4, "max": 4})
+        for events in ((one, other), (other, one)):
+            found = prop(run(*events))
+            assert (repr(found.low), repr(found.high)) == ("4.0", "4.0")
+
     def test_then_the_smaller_claim_id(self) -> None:
         same = (source("a", grade="B"), source("b", grade="B"))
         rec = run(claim("z", "a", "east"), claim("y", "b", "west"), sources=same)
