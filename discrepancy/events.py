@@ -99,6 +99,14 @@ def _offset_minutes(offset: str) -> int | None:
     return found
 
 
+# The UTC minute ("YYYYMMDDHHMM") of a local minute ("YYYY-MM-DDTHH:MM"), per
+# offset: filled from keys the full path has checked, so that timestamps in a
+# minute already seen cost a few lookups and slices (see instant_key).
+_MINUTES: dict[str, dict[str, str]] = {}
+_MINUTES_MAX: Final = 1 << 16
+_SECONDS: Final = frozenset(f"{n:02d}" for n in range(60))
+
+
 def instant_key(text: str) -> str:
     """A string that sorts as the instant ``text`` names, whatever its offset.
 
@@ -110,6 +118,34 @@ def instant_key(text: str) -> str:
     Raises :class:`ValueError` for anything else, including a timestamp
     without offset.
     """
+    cut = -1 if text[-1:] in ("Z", "z") else -6
+    minutes = _MINUTES.get(text[cut:])
+    if minutes is not None:
+        minute = minutes.get(text[:16])
+        if minute is not None:
+            # The date, hour, minute and offset are known good; check the rest,
+            # ":SS" or ":SS.digits", as strictly as the full path does.
+            rest = text[16:cut]
+            if rest[:1] == ":" and rest[1:3] in _SECONDS:
+                if len(rest) == 3:
+                    return f"{minute}{rest[1:3]}."
+                fraction = rest[4:]
+                if rest[3] == "." and fraction.isdigit() and fraction.isascii():
+                    return f"{minute}{rest[1:3]}.{fraction.rstrip('0')}"
+    key = _minute_key(text)
+    if text[16:17] == ":" and text[17:19] in _SECONDS:
+        # A valid timestamp has a fixed-width head: remember its UTC minute.
+        minutes = _MINUTES.get(text[cut:])
+        if minutes is None:
+            minutes = _MINUTES[text[cut:]] = {}
+        elif len(minutes) >= _MINUTES_MAX:
+            minutes.clear()
+        minutes[text[:16]] = key[:12]
+    return key
+
+
+def _minute_key(text: str) -> str:
+    """:func:`instant_key` without the cache of minutes already seen."""
     # "YYYY-MM-DDTHH:MM:SS[.fff]" then "Z" or "±HH:MM"; anything unusual (a
     # leap second, a stray character, ...) takes the slow, thorough way.
     if text[-1:] in ("Z", "z"):

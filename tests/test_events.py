@@ -36,6 +36,43 @@ def test_fast_path_agrees_with_the_thorough_parser(text: str) -> None:
     assert instant_key(text) == _slow_instant_key(text)
 
 
+# After a timestamp, others of the same local minute and offset take a shorter
+# path; these tails, valid and not, must get exactly what the full path gives.
+TAILS = st.sampled_from(
+    [
+        ":00",
+        ":07",
+        ":59",
+        ":60",
+        ":5",
+        ":075",
+        ":07.",
+        ":07.25",
+        ":07.000",
+        ":07.1a",
+        ":07.\u0661",
+        ":07+",
+        "",
+        "x07",
+        ":07 ",
+    ]
+)
+
+
+@given(timestamps(), TAILS)
+def test_a_minute_already_seen_keeps_keys_exact_and_strict(text: str, tail: str) -> None:
+    instant_key(text)  # the minute and offset are now known
+    offset = text[-1] if text[-1] in "Zz" else text[-6:]
+    other = text[:16] + tail + offset
+    try:
+        expected = _slow_instant_key(other)
+    except ValueError:
+        with pytest.raises(ValueError, match=r"RFC 3339|range|calendar"):
+            instant_key(other)
+    else:
+        assert instant_key(other) == expected
+
+
 def test_years_before_1000_sort_before_later_ones() -> None:
     assert instant_key("0999-12-31T23:59:59Z") < instant_key("1000-01-01T00:00:00Z")
     assert instant_key("0042-06-01T12:00:00+05:00") == "00420601070000."
