@@ -7,11 +7,14 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from discrepancy.codec import canonical_bytes, decode_event, decode_line, encode_event
 from discrepancy.errors import LogDecodeError
 from discrepancy.events import Claim, Source
 from discrepancy.logs import read_events
+from tests.strategies import event_objects
 
 CLAIM: dict[str, Any] = {
     "type": "claim",
@@ -272,3 +275,44 @@ def test_a_decode_error_survives_pickling() -> None:
         "value",
         str(error),
     )
+
+
+# --- the fast path decodes exactly what the thorough decoder does ---------------
+
+# Field values that are right for some fields and wrong for others: null, a
+# number, a list, the empty string, a long id, a timestamp and a non-timestamp.
+ODD = st.sampled_from(
+    [None, 7, True, ["a"], "", "x" * 257, "2025-10-12T10:00:07Z", "noon", "c1", {"min": 1}]
+)
+OPTIONAL = ["stated_at", "via", "quote", "url", "supersedes", "v", "seq", "chain", "note"]
+
+
+@st.composite
+def nearly_valid_objects(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid event object, then optional fields added and some field spoiled."""
+    obj = draw(event_objects())
+    if obj["type"] == "claim":
+        for name in draw(st.lists(st.sampled_from(OPTIONAL[:5]), unique=True)):
+            obj[name] = "2025-10-12T10:00:00.5-04:00" if name == "stated_at" else "s1"
+    for name in draw(st.lists(st.sampled_from([*OPTIONAL[5:], *obj]), max_size=2, unique=True)):
+        obj[name] = draw(ODD)
+    return obj
+
+
+def _outcome(decode: Any, obj: object) -> object:
+    try:
+        event = decode(obj)
+    except LogDecodeError as exc:
+        return ("error", exc.field)
+    return ("event", event, canonical_bytes(event))
+
+
+@given(nearly_valid_objects())
+def test_the_fast_path_equals_the_thorough_decoder(obj: dict[str, Any]) -> None:
+    from discrepancy.codec import _decode_thoroughly
+
+    fast = _outcome(decode_event, obj)
+    assert fast == _outcome(_decode_thoroughly, obj)
+    if fast[0] == "event":  # every field kept: the bytes are the input's
+        expected = {k: v for k, v in obj.items() if k not in ("seq", "chain")}
+        assert fast[2] == orjson.dumps(expected, option=orjson.OPT_SORT_KEYS)
