@@ -109,23 +109,29 @@ class EventIndex:
         return True
 
     def _link(self, event: Event) -> None:
-        match event:
-            case Source():
-                self.sources.setdefault(event.source, []).append(event)
-            case Claim():
-                self.propositions.setdefault(event.proposition, []).append(event)
-                first = self.claims.get(event.claim)
-                if first is None:
-                    self.claims[event.claim] = event
-                elif event.order < first.order:
-                    self.claims[event.claim] = event
-                    self.rival_claims.setdefault(event.claim, []).append(first)
-                else:
-                    self.rival_claims.setdefault(event.claim, []).append(event)
-            case Confirmation() | Denial() | Retraction():
-                self.stances.setdefault(event.claim, []).append(event)
-            case Resolution() | Reopening():
-                self.propositions.setdefault(event.proposition, []).append(event)
+        # Dispatch on the exact type, most frequent first, and append to an
+        # existing bucket without building a spare list: this runs per event.
+        kind = type(event)
+        if kind is Claim:
+            claim: Claim = event  # type: ignore[assignment]
+            _append(self.propositions, claim.proposition, claim)
+            first = self.claims.get(claim.claim)
+            if first is None:
+                self.claims[claim.claim] = claim
+            elif claim.order < first.order:
+                self.claims[claim.claim] = claim
+                _append(self.rival_claims, claim.claim, first)
+            else:
+                _append(self.rival_claims, claim.claim, claim)
+        elif kind is Confirmation or kind is Denial or kind is Retraction:
+            stance: Stance = event  # type: ignore[assignment]
+            _append(self.stances, stance.claim, stance)
+        elif kind is Source:
+            source: Source = event  # type: ignore[assignment]
+            _append(self.sources, source.source, source)
+        else:
+            ruling: Resolution | Reopening = event  # type: ignore[assignment]
+            _append(self.propositions, ruling.proposition, ruling)
 
     def _unlink(self, event: Event) -> None:
         match event:
@@ -158,6 +164,14 @@ class EventIndex:
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
+
+
+def _append(index: dict[_K, list[_V]], key: _K, item: _V) -> None:
+    bucket = index.get(key)
+    if bucket is None:
+        index[key] = [item]
+    else:
+        bucket.append(item)
 
 
 def _remove(index: dict[_K, list[_V]], key: _K, item: _V) -> None:
