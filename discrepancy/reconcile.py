@@ -379,24 +379,21 @@ def _reconcile_proposition(
     if resolution is not None and latest_reopen is not None and latest_reopen > resolution.order:
         resolution = None
 
+    # Support and contradiction depend on a claim's value, not on the claim:
+    # the pairwise work is done once per pair of distinct live values, so a
+    # proposition of hundreds of claims but few answers stays cheap.
+    values = _LiveValues(live)
     supported: dict[str, bool] = {}
     contradicted: dict[str, bool] = {}
-    several = len(live) > 1
     for claim in live:
         found = stances.get(claim.claim, _NO_STANCES)
-        supported[claim.claim] = any(
-            registry.independent(s, claim.source) for s in found.confirmers
-        ) or (
-            several
-            and any(
-                registry.independent(other.source, claim.source)
-                and entails(other.value, claim.value)
-                for other in live
-            )
+        source = claim.source
+        independent = registry.independent
+        supported[claim.claim] = any(independent(s, source) for s in found.confirmers) or any(
+            independent(s, source) for s in values.backers[claim.value]
         )
-        contradicted[claim.claim] = bool(found.denials) or (
-            several and any(not compatible(other.value, claim.value) for other in live)
-        )
+        contradicted[claim.claim] = bool(found.denials) or values.incompatible[claim.value]
+    against_supported = values.against({c.value for c in live if supported[c.claim]})
 
     status: Status
     if resolution is not None and all(
@@ -427,7 +424,8 @@ def _reconcile_proposition(
                 credibility=(
                     _credibility(
                         claim,
-                        live,
+                        values,
+                        against_supported,
                         resolution,
                         supported,
                         contradicted,
@@ -463,11 +461,11 @@ def _reconcile_proposition(
     elif len(live) == 1:
         best = live[0].value
     elif live and ranked:
-        order = sorted(live, key=lambda c: _rank(c, live, supported, stances, registry))
+        order = sorted(live, key=lambda c: _rank(c, values, supported, stances, registry))
         best = order[0].value
         ranking = tuple(c.claim for c in order)
     elif live:
-        best = min(live, key=lambda c: _rank(c, live, supported, stances, registry)).value
+        best = min(live, key=lambda c: _rank(c, values, supported, stances, registry)).value
     else:
         best = None
 
@@ -550,9 +548,49 @@ def _sole_claim(
     )
 
 
+class _LiveValues:
+    """The distinct values of a proposition's live claims, and how they relate.
+
+    * ``backers``: value -> the sources of the live claims whose value entails
+      it (its own claimants included, since a value entails itself);
+    * ``incompatible``: value -> whether some live claim is incompatible with it.
+    """
+
+    __slots__ = ("_claims", "backers", "incompatible")
+
+    def __init__(self, live: Sequence[Claim]) -> None:
+        claims: dict[Value, list[Claim]] = {}
+        for claim in live:
+            bucket = claims.get(claim.value)
+            if bucket is None:
+                claims[claim.value] = [claim]
+            else:
+                bucket.append(claim)
+        self._claims = claims
+        self.backers: dict[Value, set[str]] = {}
+        self.incompatible: dict[Value, bool] = {}
+        for value in claims:
+            backers: set[str] = set()
+            incompatible = False
+            for other, holders in claims.items():
+                if other is value or entails(other, value):
+                    backers.update(c.source for c in holders)
+                elif not incompatible and not compatible(other, value):
+                    incompatible = True
+            self.backers[value] = backers
+            self.incompatible[value] = incompatible
+
+    def against(self, chosen: set[Value]) -> dict[Value, bool]:
+        """Value -> whether some value in ``chosen`` is incompatible with it."""
+        if not chosen:
+            return dict.fromkeys(self._claims, False)
+        return {v: any(not compatible(u, v) for u in chosen) for v in self._claims}
+
+
 def _credibility(
     claim: Claim,
-    live: list[Claim],
+    values: _LiveValues,
+    against_supported: Mapping[Value, bool],
     resolution: Resolution | None,
     supported: Mapping[str, bool],
     contradicted: Mapping[str, bool],
@@ -565,9 +603,7 @@ def _credibility(
     is_supported = supported[claim.claim]
     if resolution is not None and not compatible(claim.value, resolution.value):
         return 5
-    if not is_supported and any(
-        supported[other.claim] and not compatible(other.value, claim.value) for other in live
-    ):
+    if not is_supported and against_supported[claim.value]:
         return 5
     is_contradicted = contradicted[claim.claim]
     if is_supported and not is_contradicted:
@@ -575,10 +611,7 @@ def _credibility(
     if (
         is_supported
         or any(registry.allied(s, claim.source) for s in confirmers)
-        or any(
-            registry.allied(other.source, claim.source) and entails(other.value, claim.value)
-            for other in live
-        )
+        or any(registry.allied(s, claim.source) for s in values.backers[claim.value])
     ):
         return 2
     return 4 if is_contradicted else 3
@@ -586,14 +619,13 @@ def _credibility(
 
 def _rank(
     claim: Claim,
-    live: list[Claim],
+    values: _LiveValues,
     supported: Mapping[str, bool],
     stances: Mapping[str, _Stances],
     registry: _Registry,
 ) -> tuple[bool, int, int, int | float | Decimal, float, str]:
     """Sort key of the best-value order of SPEC section 4 (smallest first)."""
-    backers = {claim.source} | stances.get(claim.claim, _NO_STANCES).confirmers
-    backers.update(o.source for o in live if entails(o.value, claim.value))
+    backers = values.backers[claim.value] | stances.get(claim.claim, _NO_STANCES).confirmers
     parties: set[object] = set()
     for source in backers:
         parties |= registry.party_tokens(source)
