@@ -48,7 +48,7 @@ def instant(text: str) -> datetime:
 
 
 def order_key(event: Event) -> tuple[datetime, str]:
-    """ "Later", "earlier" and "after" compare ``(recorded_at, id)``."""
+    """SPEC: "Later", "earlier" and "after" compare ``(recorded_at, id)``."""
     return (instant(event["recorded_at"]), event["id"])
 
 
@@ -95,7 +95,7 @@ def bounds(value: Any) -> tuple[Number | None, Number | None]:
 
 
 def compatible(a: Any, b: Any) -> bool:
-    """ "Two values are compatible when some answer satisfies both: amount intervals that
+    """SPEC: "Two values are compatible when some answer satisfies both: amount intervals that
     intersect, equal flags, equal choices." """
     if kind_of(a) != kind_of(b):
         return False
@@ -108,7 +108,7 @@ def compatible(a: Any, b: Any) -> bool:
 
 
 def entails(a: Any, b: Any) -> bool:
-    """ "Value A entails value B when every answer that satisfies A satisfies B: A's interval
+    """SPEC: "Value A entails value B when every answer that satisfies A satisfies B: A's interval
     lies inside B's, equal flags, equal choices." """
     if kind_of(a) != kind_of(b):
         return False
@@ -159,7 +159,7 @@ class Reading:
 
 
 def distinct_events(events: list[Event]) -> tuple[list[Event], list[tuple[str, str, str]]]:
-    """ "An event id seen twice with different content is an anomaly (``id-reused``); the
+    """SPEC: "An event id seen twice with different content is an anomaly (``id-reused``); the
     variant kept is the one with the smallest ``(recorded_at, canonical bytes)``."
 
     Content is canonical bytes, so the same line repeated is one event. Reported once per
@@ -179,7 +179,7 @@ def distinct_events(events: list[Event]) -> tuple[list[Event], list[tuple[str, s
 
 
 def registered_sources(events: list[Event]) -> dict[str, Event]:
-    """ "A later ``source`` event for the same source id replaces the earlier one." """
+    """SPEC: "A later ``source`` event for the same source id replaces the earlier one." """
     sources: dict[str, list[Event]] = {}
     for event in events:
         if event["type"] == "source":
@@ -188,7 +188,7 @@ def registered_sources(events: list[Event]) -> dict[str, Event]:
 
 
 def first_claims(events: list[Event]) -> dict[str, Event]:
-    """ "A claim id names one claim: a second ``claim`` event with the same claim id is an
+    """SPEC: "A claim id names one claim: a second ``claim`` event with the same claim id is an
     ``id-reused`` anomaly, and the earlier one counts." """
     claims: dict[str, list[Event]] = {}
     for event in events:
@@ -198,7 +198,7 @@ def first_claims(events: list[Event]) -> dict[str, Event]:
 
 
 def proposition_kinds(claims: dict[str, Event], events: list[Event]) -> dict[str, str]:
-    """ "A proposition's kind is the kind of its earliest claim."
+    """SPEC: "A proposition's kind is the kind of its earliest claim."
 
     SPEC is silent on a proposition with resolutions and no claims; docs/reconciliation.md
     choice 5: it "takes its kind from its earliest resolution". A claim event that reuses a
@@ -284,7 +284,7 @@ def parties(reading: Reading, source: str) -> set[str]:
 
 
 def are_independent(reading: Reading, a: str, b: str) -> bool:
-    """ "Two sources are independent when they are different, both are registered, and their
+    """SPEC: "Two sources are independent when they are different, both are registered, and their
     party sets are disjoint. An unregistered source is independent of no one." """
     both_registered = is_registered(reading, a) and is_registered(reading, b)
     return a != b and both_registered and not parties(reading, a) & parties(reading, b)
@@ -297,7 +297,7 @@ def share_a_party(reading: Reading, a: str, b: str) -> bool:
 
 
 def reliability_rank(reading: Reading, source: str) -> int:
-    """ "The better reliability of its source (A first, ungraded or unregistered last)"."""
+    """SPEC: "The better reliability of its source (A first, ungraded or unregistered last)"."""
     grade = reading.sources.get(source, {}).get("reliability")
     return GRADES.index(grade) if grade is not None else len(GRADES)
 
@@ -343,13 +343,13 @@ def denials(reading: Reading, claim: Event) -> list[Event]:
 
 
 def is_retracted(reading: Reading, claim: Event) -> bool:
-    """ "Its own source retracted it"; "a retraction ... by another source is an anomaly and
+    """SPEC: "Its own source retracted it"; "a retraction ... by another source is an anomaly and
     has no effect"."""
     return any(e["source"] == claim["source"] for e in stances_on(reading, claim, "retract"))
 
 
 def is_superseded(reading: Reading, claim: Event) -> bool:
-    """ "Another claim of the same source and proposition names it in ``supersedes``"; "a
+    """SPEC: "Another claim of the same source and proposition names it in ``supersedes``"; "a
     ``supersedes`` by another source is an anomaly and has no effect".
 
     SPEC is silent on order and on the correction's own fate; docs/reconciliation.md
@@ -368,7 +368,7 @@ def is_superseded(reading: Reading, claim: Event) -> bool:
 
 
 def is_live(reading: Reading, claim: Event) -> bool:
-    """ "A claim is live unless its own source retracted it, or another claim of the same
+    """SPEC: "A claim is live unless its own source retracted it, or another claim of the same
     source and proposition names it in ``supersedes``." """
     return not is_retracted(reading, claim) and not is_superseded(reading, claim)
 
@@ -378,7 +378,7 @@ def live_claims(reading: Reading, proposition: str) -> list[Event]:
 
 
 def is_independently_supported(reading: Reading, claim: Event) -> bool:
-    """ "A claim is independently supported when a source independent of its claimant
+    """SPEC: "A claim is independently supported when a source independent of its claimant
     confirms it, or makes a live claim whose value entails its value." """
     claimant = claim["source"]
     by_confirmation = any(are_independent(reading, s, claimant) for s in confirmers(reading, claim))
@@ -391,7 +391,7 @@ def is_independently_supported(reading: Reading, claim: Event) -> bool:
 
 
 def is_contradicted(reading: Reading, claim: Event) -> bool:
-    """ "A claim is contradicted when a live claim incompatible with it exists, or a source
+    """SPEC: "A claim is contradicted when a live claim incompatible with it exists, or a source
     other than its claimant denies it." (A source's own incompatible claims count too:
     docs/reconciliation.md choice 13.)"""
     by_claim = any(
@@ -405,7 +405,7 @@ def is_contradicted(reading: Reading, claim: Event) -> bool:
 
 
 def resolution_in_force(reading: Reading, proposition: str) -> Event | None:
-    """ "A resolution is in force when no ``reopen`` for the proposition is later than it; of
+    """SPEC: "A resolution is in force when no ``reopen`` for the proposition is later than it; of
     several in force, the latest counts." Resolutions of another kind are not counted."""
     reopens = [e for e in reading.of_type("reopen") if e["proposition"] == proposition]
     in_force = [
@@ -422,7 +422,7 @@ def resolution_in_force(reading: Reading, proposition: str) -> Event | None:
 
 
 def status(reading: Reading, proposition: str) -> str:
-    """ "Status of a proposition, the first that applies" (SPEC section 4).
+    """SPEC 4: "Status of a proposition, the first that applies".
 
     SPEC is silent on what an incompatible claim after the resolution does beyond denying
     ``resolved``; docs/reconciliation.md choice 8: the status falls through to the next rule.
@@ -444,8 +444,8 @@ def status(reading: Reading, proposition: str) -> str:
 
 
 def credibility(reading: Reading, claim: Event) -> int:
-    """ "Credibility of a live claim (NATO/Admiralty information grade, 1 best), the first
-    that applies" (SPEC section 4).
+    """SPEC: "Credibility of a live claim (NATO/Admiralty information grade, 1 best), the first
+    that applies".
 
     "A resolution in force" is the one that counts, the latest in force
     (docs/reconciliation.md choice 7; SPEC is silent).
@@ -483,7 +483,7 @@ def credibility(reading: Reading, claim: Event) -> int:
 
 
 def parties_behind(reading: Reading, claim: Event) -> int:
-    """ "The number of distinct parties among the registered sources that confirm it or make
+    """SPEC: "The number of distinct parties among the registered sources that confirm it or make
     a live claim entailing it, its own claimant included (a registered source with no party
     counts as one party of its own)." """
     backers = confirmers(reading, claim) | {claim["source"]}
@@ -520,7 +520,7 @@ def best_order(reading: Reading, claim: Event) -> tuple[Any, ...]:
 
 
 def best(reading: Reading, proposition: str) -> Any:
-    """ "``best`` is the value of the resolution in force, else the value of the first live
+    """SPEC: "``best`` is the value of the resolution in force, else the value of the first live
     claim in this order". With neither, ``null`` (docs/reconciliation.md choice 6)."""
     resolution = resolution_in_force(reading, proposition)
     if resolution is not None:
@@ -532,7 +532,7 @@ def best(reading: Reading, proposition: str) -> Any:
 
 
 def low_and_high(reading: Reading, proposition: str) -> tuple[Number | None, Number | None]:
-    """ "``low`` is the smallest lower bound (null when some claim has no ``min``), ``high``
+    """SPEC: "``low`` is the smallest lower bound (null when some claim has no ``min``), ``high``
     the greatest upper bound (null when some claim has no ``max``)", over the live claims.
 
     SPEC is silent on which spelling of an equal bound (``4``, ``4.0``) to print;
@@ -583,7 +583,7 @@ def proposition_entry(reading: Reading, proposition: str) -> dict[str, Any]:
 
 
 def contradiction(reading: Reading, proposition: str) -> dict[str, Any]:
-    """ "It lists ``claims``, the ids of its live claims that are contradicted, and
+    """SPEC: "It lists ``claims``, the ids of its live claims that are contradicted, and
     ``denials``, the ids of the ``deny`` events against its live claims by sources other
     than the claimant, both sorted." """
     live = live_claims(reading, proposition)

@@ -9,7 +9,9 @@ withdrawn propositions and every credibility grade are common rather than rare
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -185,6 +187,19 @@ def test_the_report_of_an_aimed_log_as_of_any_moment_is_the_spec_models(
     events: list[Event], moment: str
 ) -> None:
     assert_same(events, as_of=moment)
+
+
+def test_the_model_is_independent_of_the_library() -> None:
+    """The model imports nothing of ``discrepancy``: it is a second reading, not a copy."""
+    tree = ast.parse(Path(spec_model.__file__).read_text(encoding="utf-8"))
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not {name for name in imported if name.split(".")[0] == "discrepancy"}
 
 
 # --- the aimed logs reach what the rules are about -------------------------------
