@@ -119,7 +119,8 @@ def instant_key(text: str) -> str:
     without offset.
     """
     cut = -1 if text[-1:] in ("Z", "z") else -6
-    minutes = _MINUTES.get(text[cut:])
+    offset = text[cut:]
+    minutes = _MINUTES.get(offset)
     if minutes is not None:
         minute = minutes.get(text[:16])
         if minute is not None:
@@ -135,9 +136,9 @@ def instant_key(text: str) -> str:
     key = _minute_key(text)
     if text[16:17] == ":" and text[17:19] in _SECONDS:
         # A valid timestamp has a fixed-width head: remember its UTC minute.
-        minutes = _MINUTES.get(text[cut:])
+        minutes = _MINUTES.get(offset)
         if minutes is None:
-            minutes = _MINUTES[text[cut:]] = {}
+            minutes = _MINUTES[offset] = {}
         elif len(minutes) >= _MINUTES_MAX:
             minutes.clear()
         minutes[text[:16]] = key[:12]

@@ -385,10 +385,10 @@ def _reconcile_proposition(
     values = _LiveValues(live)
     supported: dict[str, bool] = {}
     contradicted: dict[str, bool] = {}
+    independent = registry.independent
     for claim in live:
         found = stances.get(claim.claim, _NO_STANCES)
         source = claim.source
-        independent = registry.independent
         supported[claim.claim] = any(independent(s, source) for s in found.confirmers) or any(
             independent(s, source) for s in values.backers[claim.value]
         )

@@ -23,10 +23,10 @@ import attrs
 from discrepancy.errors import LogDecodeError
 
 Number: TypeAlias = int | float
+ValueKind: TypeAlias = Literal["amount", "flag", "choice"]
 
 # Enough digits to subtract any two doubles written in shortest form exactly.
 _EXACT: Final = Context(prec=1000)
-ValueKind: TypeAlias = Literal["amount", "flag", "choice"]
 
 
 @attrs.frozen(kw_only=True)

@@ -298,6 +298,17 @@ def resolve(eid: str, when: str, value: Any) -> dict[str, Any]:
     }
 
 
+def confirm(eid: str, when: str, claim_id: str, name: str) -> dict[str, Any]:
+    return {
+        "type": "confirm",
+        "id": eid,
+        "recorded_at": when,
+        "claim": claim_id,
+        "proposition": "p",
+        "source": name,
+    }
+
+
 def decoded(objects: list[dict[str, Any]]) -> list[Event]:
     return [decode_event(obj) for obj in objects]
 
@@ -344,14 +355,7 @@ def test_a_re_registration_at_the_same_instant_is_broken_by_event_id() -> None:
                 source("e2", "2025-10-12T13:00:00+05:00", "s2", "y"),
                 source("e3", "2025-10-12T08:00:00Z", "s2", "x"),
                 claim("e4", "2025-10-12T09:00:00Z", "c1", "s1", 58),
-                {
-                    "type": "confirm",
-                    "id": "e5",
-                    "recorded_at": "2025-10-12T10:00:00Z",
-                    "claim": "c1",
-                    "proposition": "p",
-                    "source": "s2",
-                },
+                confirm("e5", "2025-10-12T10:00:00Z", "c1", "s2"),
             ]
         )
     )
@@ -490,14 +494,7 @@ def test_a_confirmer_of_the_same_party_still_adds_its_other_parties_to_best() ->
                 source("e3", EARLY, "s3", "x", reliability="A"),
                 claim("e4", "2025-10-12T08:00:00Z", "c1", "s1", 58),
                 claim("e5", "2025-10-12T08:00:00Z", "c2", "s3", 23),
-                {
-                    "type": "confirm",
-                    "id": "e6",
-                    "recorded_at": "2025-10-12T09:00:00Z",
-                    "claim": "c1",
-                    "proposition": "p",
-                    "source": "s2",
-                },
+                confirm("e6", "2025-10-12T09:00:00Z", "c1", "s2"),
             ]
         )
     )
@@ -518,14 +515,7 @@ def test_a_claim_contradicted_by_an_independently_supported_claim_is_graded_5() 
                 source("e3", EARLY, "s3", "z"),
                 claim("e4", "2025-10-12T08:00:00Z", "c1", "s1", 58),
                 claim("e5", "2025-10-12T08:00:00Z", "c2", "s3", 23),
-                {
-                    "type": "confirm",
-                    "id": "e6",
-                    "recorded_at": "2025-10-12T09:00:00Z",
-                    "claim": "c1",
-                    "proposition": "p",
-                    "source": "s2",
-                },
+                confirm("e6", "2025-10-12T09:00:00Z", "c1", "s2"),
             ]
         )
     )
