@@ -8,7 +8,11 @@ measurement's own) and prints a table of microseconds per event, events per
 second, and each row's ratio to the floor: reading the lines and
 ``orjson.loads`` on each, nothing else. With the ``bench`` extra installed it
 also measures the ``eventsourcing`` library appending and replaying the same
-number of events (in memory and in SQLite).
+number of events (in memory and in SQLite); with ``--truthdiscovery-python``
+(an interpreter of its own, see docs/benchmarks.md) the ``truthdiscovery``
+library's MajorityVoting and TruthFinder on the same claims. Opening a durable
+copy of the log (every line's chain checked) is measured against opening it
+from a snapshot. A progress bar on stderr follows the run on a terminal.
 """
 
 from __future__ import annotations
@@ -32,6 +36,18 @@ EVOLVE_STEPS = 10_000
 
 
 def _maxrss_bytes() -> int:
+    """This process's peak RSS since it started.
+
+    On Linux, ``VmHWM`` of this very process: ``ru_maxrss`` carries over
+    through ``exec`` the peak of the benchmark's parent, whose fork we are.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -57,6 +73,7 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
         out["distinct_events"] = len(state)
     elif name == "report":
         state = replay_paths([log])
+        out["distinct_events"] = len(state)
         replayed = time.perf_counter()
         body = dumps(report(reconcile(state)))
         out["report_bytes"] = len(body)
@@ -67,6 +84,13 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
         moment = orjson.loads(middle[0])["recorded_at"]
         state = replay_paths([log], as_of=moment)
         out["distinct_events"] = len(state)
+    elif name in ("open-log", "open-snapshot"):
+        from discrepancy.durable import EventLog
+
+        durable, snapshot = _durable_paths(log)
+        opened = EventLog.open(durable, snapshot=snapshot if name == "open-snapshot" else None)
+        out["distinct_events"] = len(opened.state())
+        opened.close()
     elif name.startswith("evolve-"):
         size, steps = (int(part) for part in name.split("-")[1:])
         lines: list[bytes] = []
@@ -93,6 +117,35 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
     out["peak_rss_bytes"] = _maxrss_bytes()
     out["rss_growth_bytes"] = out["peak_rss_bytes"] - baseline
     return out
+
+
+def _durable_paths(log: Path) -> tuple[Path, Path]:
+    return log.with_suffix(".durable.jsonl"), log.with_suffix(".snapshot")
+
+
+def _write_durable(log: Path) -> None:
+    """A durable copy of ``log`` (seq and chain on each line) and its snapshot.
+
+    The copy keeps the first event of each id, as the write path would (it
+    refuses a second content for an id), so the snapshot covers exactly it.
+    """
+    from discrepancy.codec import canonical_bytes
+    from discrepancy.durable import GENESIS, EventLog, durable_line, next_chain
+    from discrepancy.logs import read_events
+
+    durable, snapshot = _durable_paths(log)
+    seen: set[str] = set()
+    chain, seq = GENESIS, 0
+    with durable.open("wb") as handle:
+        for event in read_events(log):
+            if event.id in seen:
+                continue
+            seen.add(event.id)
+            seq += 1
+            chain = next_chain(chain, canonical_bytes(event))
+            handle.write(durable_line(event, seq, chain))
+    with EventLog.open(durable) as opened:
+        opened.write_snapshot(snapshot)
 
 
 def _eventsourcing(store: str, events: Any, out: dict[str, Any]) -> dict[str, Any]:
@@ -227,13 +280,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {}
 
     from discrepancy.generate import generate_lines
+    from discrepancy.progress import progress
 
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.jsonl"
         started = time.perf_counter()
-        with log.open("wb") as handle:
-            for line in generate_lines(args.events, args.seed):
+        with progress(args.events, "generate") as bar, log.open("wb") as handle:
+            for n, line in enumerate(generate_lines(args.events, args.seed), start=1):
                 handle.write(line)
+                if n % 16384 == 0:
+                    bar.advance(16384)
         generated = time.perf_counter() - started
         # evolve's cost per event on a small state and on one of (nearly) all events.
         steps = min(EVOLVE_STEPS, args.events // 4)
@@ -245,10 +301,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "as-of",
             f"evolve-{small}-{steps}",
             f"evolve-{args.events - steps}-{steps}",
+            "open-log",
+            "open-snapshot",
         ]
         if not args.no_peers and importlib.util.find_spec("eventsourcing") is not None:
             names += ["eventsourcing-popo", "eventsourcing-sqlite"]
-        rows = {name: _run(name, log, args.events) for name in names}
+        rows: dict[str, dict[str, Any]] = {}
+        with progress(len(names) + 1, "benchmark") as bar:
+            bar.label = "benchmark: durable copy and snapshot"
+            _write_durable(log)
+            bar.advance()
+            for name in names:
+                bar.label = f"benchmark: {name}"
+                rows[name] = _run(name, log, args.events)
+                bar.advance()
         if args.truthdiscovery_python and not args.no_peers:
             rows.update(_truthdiscovery(args.truthdiscovery_python, log, Path(tmp)))
         size = log.stat().st_size
@@ -272,7 +338,10 @@ def _print_table(results: dict[str, Any]) -> None:
     rows = results["rows"]
     floor = rows["floor"]["seconds"]
     print(f"{n:,} events, {results['log_bytes'] / n:.0f} bytes/line, Python {results['python']}")
-    print(f"{'measurement':<28}{'us/event':>10}{'events/s':>12}{'x floor':>9}{'peak RSS':>11}")
+    print(
+        f"{'measurement':<28}{'us/event':>10}{'events/s':>12}{'x floor':>9}"
+        f"{'peak RSS':>11}{'bytes/event':>13}"
+    )
     for name, row in rows.items():
         count = row.get("steps") or row.get("peer_events") or n
         per = row["seconds"] / count * 1e6
@@ -280,12 +349,21 @@ def _print_table(results: dict[str, Any]) -> None:
         ratio = per / (floor / n * 1e6)
         rss = row.get("peak_rss_bytes")
         rss_text = f"{rss / 2**20:8.0f} MB" if rss else ""
-        print(f"{name:<28}{per:>10.2f}{count / row['seconds']:>12,.0f}{ratio:>9.2f}{rss_text:>11}")
+        # RSS growth over the process's start, per distinct event the state holds.
+        held = row.get("distinct_events")
+        growth = row.get("rss_growth_bytes")
+        per_event = f"{growth / held:,.0f}" if held and growth else ""
+        print(
+            f"{name:<28}{per:>10.2f}{count / row['seconds']:>12,.0f}{ratio:>9.2f}"
+            f"{rss_text:>11}{per_event:>13}"
+        )
     report = rows["report"]["seconds"] / rows["replay"]["seconds"]
     print(f"report / replay: {report:.2f}")
     small, large = (v for k, v in rows.items() if k.startswith("evolve"))
     ratio = large["per_event_us"] / small["per_event_us"]
     print(f"evolve on a state of {n:,} events / on a small one: {ratio:.2f}")
+    snapshot = rows["open-snapshot"]["seconds"] / rows["open-log"]["seconds"]
+    print(f"open from a snapshot / open reading every line: {snapshot:.2f}")
 
 
 if __name__ == "__main__":

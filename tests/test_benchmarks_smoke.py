@@ -30,14 +30,64 @@ def test_the_replay_benchmark_measures_every_row(
         sys.path.remove(str(BENCHMARKS))
     results = json.loads(out.read_text())
     rows = results["rows"]
-    for name in ("floor", "replay", "report", "as-of", "evolve-375-375", "evolve-1125-375"):
+    names = ("floor", "replay", "report", "as-of", "evolve-375-375", "evolve-1125-375")
+    for name in (*names, "open-log", "open-snapshot"):
         assert rows[name]["seconds"] > 0, name
     assert rows["replay"]["distinct_events"] <= 1500
+    # The durable copy keeps one content per id; its snapshot holds all of them.
+    assert 0 < rows["open-snapshot"]["distinct_events"] == rows["open-log"]["distinct_events"]
+    assert rows["replay"]["peak_rss_bytes"] > rows["replay"]["rss_growth_bytes"] > 0
     assert rows["report"]["report_bytes"] > 1000
     assert rows["as-of"]["distinct_events"] < rows["replay"]["distinct_events"]
     printed = capsys.readouterr().out
     assert "x floor" in printed
     assert "report / replay" in printed
+    assert "bytes/event" in printed
+    assert "open from a snapshot" in printed
+
+
+_FAKE_TRUTHDISCOVERY = """
+class Dataset:
+    def __init__(self, triples, allow_multiple):
+        assert allow_multiple
+        assert triples and all(len(t) == 3 and all(isinstance(x, str) for x in t) for t in triples)
+class MajorityVoting:
+    def run(self, data):
+        assert isinstance(data, Dataset)
+TruthFinder = MajorityVoting
+"""
+
+
+def test_the_truthdiscovery_peer_gets_the_claim_triples(tmp_path: Path) -> None:
+    # The real library needs an interpreter of its own (see docs/benchmarks.md);
+    # a stand-in module checks what the benchmark hands it and how rows are made.
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "bench_replay", BENCHMARKS / "bench_replay.py"
+        )
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    from discrepancy.generate import generate_lines
+
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"".join(generate_lines(400, 5)))
+    fake = tmp_path / "fake"
+    (fake / "truthdiscovery").mkdir(parents=True)
+    (fake / "truthdiscovery" / "__init__.py").write_text(_FAKE_TRUTHDISCOVERY)
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\nPYTHONPATH={fake} exec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    rows = module._truthdiscovery(str(python), log, tmp_path)
+    claims = sum(1 for line in log.read_bytes().splitlines() if b'"type":"claim"' in line)
+    assert set(rows) == {"truthdiscovery-majority", "truthdiscovery-truthfinder"}
+    for row in rows.values():
+        assert row["peer_events"] == claims
+        assert row["seconds"] >= row["dataset_seconds"] > 0
 
 
 def test_the_append_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
