@@ -26,7 +26,7 @@ from discrepancy.reconcile import (
     Reconciliation,
     reconcile,
 )
-from discrepancy.report import dumps, report
+from discrepancy.report import dumps, report, write_report
 from discrepancy.state import EMPTY, State, evolve, merge, replay
 from discrepancy.values import Amount, Choice, Flag, Value, compatible, entails
 
@@ -69,4 +69,5 @@ __all__ = [
     "replay",
     "replay_paths",
     "report",
+    "write_report",
 ]

@@ -3,11 +3,13 @@
 :func:`report` turns a :class:`~discrepancy.reconcile.Reconciliation` into the
 JSON-ready object SPEC section 5 describes; :func:`dumps` writes it with sorted
 keys, so that the same set of events always prints the same bytes.
+:func:`write_report` writes those same bytes to a stream a proposition at a
+time, never holding the whole report object.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Protocol
 
 import orjson
 
@@ -56,13 +58,12 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
         return _report(reconciliation, as_of)
 
 
-def _report(reconciliation: Reconciliation, as_of: str | None) -> dict[str, Any]:
+def _report(
+    reconciliation: Reconciliation, as_of: str | None, *, propositions: bool = True
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "as_of": as_of,
         "events": reconciliation.events,
-        "propositions": {
-            key: _proposition(finding) for key, finding in reconciliation.propositions.items()
-        },
         "contradictions": [
             {"proposition": c.proposition, "claims": list(c.claims), "denials": list(c.denials)}
             for c in reconciliation.contradictions
@@ -71,6 +72,10 @@ def _report(reconciliation: Reconciliation, as_of: str | None) -> dict[str, Any]
             {"kind": a.kind, "event": a.event, "detail": a.detail} for a in reconciliation.anomalies
         ],
     }
+    if propositions:
+        out["propositions"] = {
+            key: _proposition(finding) for key, finding in reconciliation.propositions.items()
+        }
     if reconciliation.policy != "spec":
         out["policy"] = reconciliation.policy
     if reconciliation.reliability is not None:
@@ -83,3 +88,54 @@ def _report(reconciliation: Reconciliation, as_of: str | None) -> dict[str, Any]
 def dumps(report_object: dict[str, Any]) -> bytes:
     """The report's bytes: sorted keys, UTF-8, a final newline."""
     return orjson.dumps(report_object, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+
+
+_SORTED: Final = orjson.OPT_SORT_KEYS
+_CHUNK: Final = 1 << 20
+
+
+class Writable(Protocol):
+    """Where :func:`write_report` writes: anything with ``write(bytes)``."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+
+def write_report(
+    reconciliation: Reconciliation, stream: Writable, *, as_of: str | None = None
+) -> int:
+    """Write ``dumps(report(reconciliation, as_of=as_of))`` to ``stream``; its length.
+
+    The bytes are the same, but only one proposition's report object exists
+    at a time and the stream gets them in chunks of about a megabyte, so a
+    report of millions of claims needs no second copy of them in memory.
+    """
+    with paused_gc():
+        head = _report(reconciliation, as_of, propositions=False)
+        written = 0
+        chunk: list[bytes] = []
+        size = 0
+        for n, key in enumerate(sorted([*head, "propositions"])):
+            chunk.append(b"{" if n == 0 else b",")
+            chunk.append(orjson.dumps(key))
+            chunk.append(b":")
+            if key != "propositions":
+                chunk.append(orjson.dumps(head[key], option=_SORTED))
+                continue
+            findings = reconciliation.propositions
+            chunk.append(b"{")
+            for i, name in enumerate(sorted(findings)):
+                part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
+                # "{name:{...}}" without its braces, after a comma but the first.
+                chunk.append(part[1:-1] if i == 0 else b"," + part[1:-1])
+                size += len(part)
+                if size >= _CHUNK:
+                    data = b"".join(chunk)
+                    stream.write(data)
+                    written += len(data)
+                    chunk.clear()
+                    size = 0
+            chunk.append(b"}")
+        chunk.append(b"}\n")
+        data = b"".join(chunk)
+        stream.write(data)
+        return written + len(data)

@@ -12,7 +12,7 @@ import structlog
 from discrepancy.cli._logs import add_log_arguments, load_state
 from discrepancy.policy import POLICIES
 from discrepancy.reconcile import STATUSES, reconcile
-from discrepancy.report import dumps, report
+from discrepancy.report import write_report
 from discrepancy.summary import claims_csv, summarize
 
 _log = structlog.get_logger(__name__)
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
     if args.format == "json":
-        sys.stdout.buffer.write(dumps(report(reconciliation, as_of=args.as_of)))
+        write_report(reconciliation, sys.stdout.buffer, as_of=args.as_of)
     elif args.format == "csv":
         sys.stdout.write(claims_csv(reconciliation))
     else:
