@@ -6,7 +6,9 @@ Generates a log with ``discrepancy.generate`` into a temporary file, then runs
 each measurement in a fresh Python process (so peak RSS is that
 measurement's own) and prints a table of microseconds per event, events per
 second, and each row's ratio to the floor: reading the lines and
-``orjson.loads`` on each, nothing else. With the ``bench`` extra installed it
+``orjson.loads`` on each, nothing else. The full report is timed through the
+library (``replay_paths``, ``reconcile``, ``write_report``) and through the
+command line (``discrepancy replay --json``). With the ``bench`` extra installed it
 also measures the ``eventsourcing`` library appending and replaying the same
 number of events (in memory and in SQLite); with ``--truthdiscovery-python``
 (an interpreter of its own, see docs/benchmarks.md) the ``truthdiscovery``
@@ -53,8 +55,11 @@ def _maxrss_bytes() -> int:
 
 def measure(name: str, log: Path, events: int) -> dict[str, Any]:
     """One measurement, run inside its own process; returns its numbers."""
+    import contextlib
+
     import orjson
 
+    from discrepancy.cli import main as cli_main
     from discrepancy.codec import decode_line
     from discrepancy.logs import read_events, replay_paths
     from discrepancy.reconcile import reconcile
@@ -79,6 +84,12 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
         with log.with_suffix(".report.json").open("wb") as sink:
             out["report_bytes"] = write_report(reconcile(state), sink)
         out["reconcile_and_report_seconds"] = time.perf_counter() - replayed
+    elif name == "cli-report":
+        # The main job as a user runs it: `discrepancy -q replay --json log > file`.
+        report_path = log.with_suffix(".cli-report.json")
+        with report_path.open("w") as sink, contextlib.redirect_stdout(sink):
+            cli_main(["-q", "replay", "--json", str(log)])
+        out["report_bytes"] = report_path.stat().st_size
     elif name == "as-of":
         with log.open("rb") as handle:
             middle = [line for n, line in enumerate(handle) if n == events // 2]
@@ -299,6 +310,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "floor",
             "replay",
             "report",
+            "cli-report",
             "as-of",
             f"evolve-{small}-{steps}",
             f"evolve-{args.events - steps}-{steps}",

@@ -30,14 +30,15 @@ def test_the_replay_benchmark_measures_every_row(
         sys.path.remove(str(BENCHMARKS))
     results = json.loads(out.read_text())
     rows = results["rows"]
-    names = ("floor", "replay", "report", "as-of", "evolve-375-375", "evolve-1125-375")
-    for name in (*names, "open-log", "open-snapshot"):
+    names = ("floor", "replay", "report", "cli-report", "as-of", "evolve-375-375")
+    for name in (*names, "evolve-1125-375", "open-log", "open-snapshot"):
         assert rows[name]["seconds"] > 0, name
     assert rows["replay"]["distinct_events"] <= 1500
     # The durable copy keeps one content per id; its snapshot holds all of them.
     assert 0 < rows["open-snapshot"]["distinct_events"] == rows["open-log"]["distinct_events"]
     assert rows["replay"]["peak_rss_bytes"] > rows["replay"]["rss_growth_bytes"] > 0
     assert rows["report"]["report_bytes"] > 1000
+    assert rows["cli-report"]["report_bytes"] == rows["report"]["report_bytes"]
     assert rows["as-of"]["distinct_events"] < rows["replay"]["distinct_events"]
     printed = capsys.readouterr().out
     assert "x floor" in printed
