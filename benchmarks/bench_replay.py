@@ -73,6 +73,26 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
         with log.open("rb") as handle:
             for line in handle:
                 orjson.loads(line)
+    elif name == "bound":
+        # What any replay that keeps its events must do at least: decode each
+        # line, keep its fields once per id, and file it under its proposition.
+        # No checks, no event objects, no timestamps: a bound, not a replay.
+        kept: dict[str, tuple[Any, ...]] = {}
+        buckets: dict[str, list[tuple[Any, ...]]] = {}
+        with log.open("rb") as handle:
+            for line in handle:
+                obj = orjson.loads(line)
+                event_id = obj["id"]
+                if event_id in kept:
+                    continue
+                record = kept[event_id] = tuple(obj.values())
+                key = obj.get("proposition") or obj["source"]
+                bucket = buckets.get(key)
+                if bucket is None:
+                    buckets[key] = [record]
+                else:
+                    bucket.append(record)
+        out["distinct_events"] = len(kept)
     elif name == "replay":
         state = replay_paths([log])
         out["distinct_events"] = len(state)
@@ -308,6 +328,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         small = min(10_000, args.events // 4)
         names = [
             "floor",
+            "bound",
             "replay",
             "report",
             "cli-report",

@@ -31,9 +31,10 @@ def test_the_replay_benchmark_measures_every_row(
     results = json.loads(out.read_text())
     rows = results["rows"]
     names = ("floor", "replay", "report", "cli-report", "as-of", "evolve-375-375")
-    for name in (*names, "evolve-1125-375", "open-log", "open-snapshot"):
+    for name in (*names, "evolve-1125-375", "open-log", "open-snapshot", "bound"):
         assert rows[name]["seconds"] > 0, name
     assert rows["replay"]["distinct_events"] <= 1500
+    assert rows["bound"]["distinct_events"] == rows["replay"]["distinct_events"]
     # The durable copy keeps one content per id; its snapshot holds all of them.
     assert 0 < rows["open-snapshot"]["distinct_events"] == rows["open-log"]["distinct_events"]
     assert rows["replay"]["peak_rss_bytes"] > rows["replay"]["rss_growth_bytes"] > 0
