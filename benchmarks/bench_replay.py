@@ -64,7 +64,7 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
     from discrepancy.logs import read_events, replay_paths
     from discrepancy.reconcile import reconcile
     from discrepancy.report import write_report
-    from discrepancy.state import evolve, replay
+    from discrepancy.state import evolve, paused_gc, replay
 
     baseline = _maxrss_bytes()
     out: dict[str, Any] = {"name": name}
@@ -77,9 +77,10 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
         # What any replay that keeps its events must do at least: decode each
         # line, keep its fields once per id, and file it under its proposition.
         # No checks, no event objects, no timestamps: a bound, not a replay.
+        # (The collector is paused, as replay_paths pauses it.)
         kept: dict[str, tuple[Any, ...]] = {}
         buckets: dict[str, list[tuple[Any, ...]]] = {}
-        with log.open("rb") as handle:
+        with paused_gc(), log.open("rb") as handle:
             for line in handle:
                 obj = orjson.loads(line)
                 event_id = obj["id"]
