@@ -1,7 +1,8 @@
 """Partitioned replay on Dask equals the single-process replay, byte for byte.
 
-CI installs the ``dask`` extra (``.ci/run``), so these tests run there; the
-skip below only keeps a bare ``pip install -e '.[test]'`` run green.
+CI and the README's test command install the ``dask`` extra, so these tests
+run there; the skip below only keeps a bare ``pip install -e '.[test]'`` run
+green.
 """
 
 from __future__ import annotations

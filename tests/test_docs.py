@@ -70,3 +70,15 @@ def test_the_cli_reference_names_every_command_and_option() -> None:
         for action in sub._actions:
             for option in action.option_strings:
                 assert option in page, f"{name} {option}"
+
+
+def test_ci_installs_and_runs_exactly_what_the_readme_says() -> None:
+    # The README's second command is what CI runs: same extras, same test command.
+    root = DOCS.parent
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text()
+    (command,) = re.findall(r"^python3 -m venv .*&& pytest$", readme, re.MULTILINE)
+    readme_extras = re.findall(r"pip install -e '\.\[([\w,]+)\]'", command)
+    ci_extras = re.findall(r"pip install --quiet -e '\.\[([\w,]+)\]'", ci)
+    assert readme_extras == ci_extras == ["test,dask"]
+    assert ci.rstrip().splitlines()[-1] == command.rsplit("&& ", 1)[1] == "pytest"
