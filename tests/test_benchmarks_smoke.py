@@ -6,28 +6,30 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from discrepancy.generate import generate_lines
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str) -> Any:
+    """The module of ``benchmarks/<name>.py`` (the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_the_replay_benchmark_measures_every_row(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "bench_replay", BENCHMARKS / "bench_replay.py"
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        out = tmp_path / "bench.json"
-        module.main(["--events", "1500", "--seed", "3", "--json", str(out)])
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    out = tmp_path / "bench.json"
+    _load("bench_replay").main(["--events", "1500", "--seed", "3", "--json", str(out)])
     results = json.loads(out.read_text())
     rows = results["rows"]
     names = ("floor", "replay", "report", "cli-report", "as-of", "evolve-375-375")
@@ -63,18 +65,7 @@ TruthFinder = MajorityVoting
 def test_the_truthdiscovery_peer_gets_the_claim_triples(tmp_path: Path) -> None:
     # The real library needs an interpreter of its own (see docs/benchmarks.md);
     # a stand-in module checks what the benchmark hands it and how rows are made.
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "bench_replay", BENCHMARKS / "bench_replay.py"
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    from discrepancy.generate import generate_lines
+    module = _load("bench_replay")
 
     log = tmp_path / "log.jsonl"
     log.write_bytes(b"".join(generate_lines(400, 5)))
@@ -93,12 +84,7 @@ def test_the_truthdiscovery_peer_gets_the_claim_triples(tmp_path: Path) -> None:
 
 
 def test_the_append_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("bench_append", BENCHMARKS / "bench_append.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    results = module.main(["--events", "300"])
+    results = _load("bench_append").main(["--events", "300"])
     assert results["single_events_per_s"] > 0
     assert results["batched_events_per_s"] > results["single_events_per_s"]
     assert "1,000-event batches" in capsys.readouterr().out
