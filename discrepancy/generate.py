@@ -26,7 +26,12 @@ import orjson
 
 _START: Final = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 _OFFSETS: Final = (("Z", 0), ("+05:00", 300), ("+04:30", 270), ("-05:00", -300))
-_TOPICS: Final = ("killed", "wounded", "posts-captured", "fired-first", "strike", "crossing")
+# What a proposition asks, by the kind of its answer: a count, yes or no, a side.
+_TOPICS: Final = {
+    "amount": ("killed", "wounded", "posts-captured"),
+    "flag": ("fired-first", "strike"),
+    "choice": ("crossing",),
+}
 _QUOTES: Final = (
     "said its forces responded to repeated violations",
     "confirmed the figure at a press briefing on Sunday",
@@ -100,7 +105,7 @@ class _Generator:
             "flag": rng.random() < 0.5,
             "choice": rng.choice(_CHOICES),
         }[kind]
-        key = f"{rng.choice(_TOPICS)}/{self.next_id('prop')}"
+        key = f"{rng.choice(_TOPICS[kind])}/{self.next_id('prop')}"
         made = (key, kind, truth, rng.random() < 0.1)  # a tenth are disputed
         self.props.append(made)
         if rng.random() < 0.002:

@@ -7,6 +7,7 @@ import itertools
 import tracemalloc
 from collections import Counter
 
+import orjson
 import pytest
 
 from discrepancy import progress as progress_module
@@ -78,3 +79,20 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal() -> None:
     with progress(10, "x") as bar:
         bar.advance(10)
         assert bar.stream is None  # pytest captures stderr: not a terminal
+
+
+def test_a_proposition_asks_what_its_answers_answer() -> None:
+    # A count of the killed is an amount, whether a strike happened a flag.
+    kinds = {"amount": "killed wounded posts-captured", "flag": "fired-first strike"}
+    for line in generate_lines(3000, 11):
+        event = orjson.loads(line)
+        if event["type"] != "claim":
+            continue
+        topic = event["proposition"].split("/")[0]
+        value = event["value"]
+        if isinstance(value, bool):
+            assert topic in kinds["flag"].split()
+        elif isinstance(value, str):
+            assert topic == "crossing"
+        else:
+            assert topic in kinds["amount"].split()
