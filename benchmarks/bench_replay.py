@@ -392,8 +392,9 @@ def _print_table(results: dict[str, Any]) -> None:
             f"{name:<28}{per:>10.2f}{count / row['seconds']:>12,.0f}{ratio:>9.2f}"
             f"{rss_text:>11}{per_event:>13}"
         )
-    report = rows["report"]["seconds"] / rows["replay"]["seconds"]
-    print(f"report / replay: {report:.2f}")
+    replayed = rows["replay"]["seconds"]
+    report, cli = (rows[name]["seconds"] / replayed for name in ("report", "cli-report"))
+    print(f"report / replay: {report:.2f} (through the CLI: {cli:.2f})")
     small, large = (v for k, v in rows.items() if k.startswith("evolve"))
     ratio = large["per_event_us"] / small["per_event_us"]
     print(f"evolve on a state of {n:,} events / on a small one: {ratio:.2f}")
