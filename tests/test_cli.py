@@ -13,6 +13,7 @@ import pytest
 
 from discrepancy.cli import main
 from discrepancy.codec import encode_event
+from discrepancy.generate import generate_lines
 from tests.builders import at, claim, confirm, deny, resolve, source
 
 EVENTS = [
@@ -167,8 +168,6 @@ def test_the_library_never_configures_logging() -> None:
 
 def _cyclic_garbage_of_a_replay(tmp_path: Path, events: int, command: list[str]) -> int:
     """Objects left in reference cycles by one in-process run of ``command``."""
-    from discrepancy.generate import generate_lines
-
     log = tmp_path / f"log-{events}.jsonl"
     log.write_bytes(b"".join(generate_lines(events, 7)))
     gc.collect()
