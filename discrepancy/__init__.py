@@ -4,8 +4,19 @@ An append-only log of typed events, folded by pure reducers into the
 reconciled state. The contract is SPEC format v1; see ``docs/``.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from discrepancy.codec import canonical_bytes, decode_event, decode_line, encode_event
-from discrepancy.errors import DiscrepancyError, LogDecodeError, UsageError
+from discrepancy.durable import EventLog, Verified, verify
+from discrepancy.errors import (
+    AppendRefused,
+    ConcurrencyError,
+    DiscrepancyError,
+    LogDecodeError,
+    LogIntegrityError,
+    SnapshotMismatch,
+    TableError,
+)
 from discrepancy.events import (
     Claim,
     Confirmation,
@@ -30,30 +41,42 @@ from discrepancy.report import dumps, report, write_report
 from discrepancy.state import EMPTY, State, evolve, merge, replay
 from discrepancy.values import Amount, Choice, Flag, Value, compatible, entails
 
+try:
+    __version__ = version("discrepancy")
+except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+    __version__ = "0+unknown"
+
 __all__ = [
     "EMPTY",
     "Amount",
     "Anomaly",
+    "AppendRefused",
     "Choice",
     "Claim",
     "ClaimFinding",
+    "ConcurrencyError",
     "Confirmation",
     "Contradiction",
     "Denial",
     "DiscrepancyError",
     "Event",
+    "EventLog",
     "Flag",
     "LogDecodeError",
+    "LogIntegrityError",
     "PropositionFinding",
     "Reconciliation",
     "Reopening",
     "Resolution",
     "Retraction",
+    "SnapshotMismatch",
     "Source",
     "State",
+    "TableError",
     "Timestamp",
-    "UsageError",
     "Value",
+    "Verified",
+    "__version__",
     "canonical_bytes",
     "compatible",
     "decode_event",
@@ -69,5 +92,6 @@ __all__ = [
     "replay",
     "replay_paths",
     "report",
+    "verify",
     "write_report",
 ]

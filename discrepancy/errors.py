@@ -12,7 +12,30 @@ from pathlib import PurePath
 
 
 class DiscrepancyError(Exception):
-    """Base class of every error raised on purpose by discrepancy."""
+    """Base class of every error raised on purpose by discrepancy.
+
+    Every subclass pickles to itself with its message and fields intact (an
+    error raised in a worker process reaches the caller as it was raised):
+    :meth:`_remember` records the constructor's arguments and
+    :meth:`__reduce__` calls the constructor with them again.
+    """
+
+    _arguments: tuple[tuple[object, ...], dict[str, object]] = ((), {})
+
+    def _remember(self, *args: object, **kwargs: object) -> None:
+        self._arguments = (args, kwargs)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        args, kwargs = self._arguments
+        if not args and not kwargs:
+            args = self.args
+        return (_rebuild, (type(self), args, kwargs))
+
+
+def _rebuild(
+    cls: type[DiscrepancyError], args: tuple[object, ...], kwargs: dict[str, object]
+) -> DiscrepancyError:
+    return cls(*args, **kwargs)
 
 
 class LogDecodeError(DiscrepancyError, ValueError):
@@ -35,6 +58,7 @@ class LogDecodeError(DiscrepancyError, ValueError):
         line: int | None = None,
         field: str | None = None,
     ) -> None:
+        self._remember(reason, path=path, line=line, field=field)
         self.reason = reason
         self.path = None if path is None else str(path)
         self.line = line
@@ -49,24 +73,9 @@ class LogDecodeError(DiscrepancyError, ValueError):
             return f'{where}: field "{self.field}": {self.reason}'
         return f"{where}: {self.reason}"
 
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only fields: rebuild through a helper so pickling (e.g. from a
-        # Dask worker) gives back the same error, not a re-wrapped message.
-        return (_log_decode_error, (self.reason, self.path, self.line, self.field))
-
     def located(self, *, path: str | PurePath | None, line: int | None) -> LogDecodeError:
         """The same error, placed at ``path`` and ``line``."""
         return LogDecodeError(self.reason, path=path, line=line, field=self.field)
-
-
-def _log_decode_error(
-    reason: str, path: str | None, line: int | None, field: str | None
-) -> LogDecodeError:
-    return LogDecodeError(reason, path=path, line=line, field=field)
-
-
-class UsageError(DiscrepancyError, ValueError):
-    """A command was called with arguments it cannot use (exit code 2)."""
 
 
 class LogIntegrityError(DiscrepancyError, ValueError):
@@ -78,6 +87,7 @@ class LogIntegrityError(DiscrepancyError, ValueError):
     """
 
     def __init__(self, reason: str, *, path: str | PurePath, line: int) -> None:
+        self._remember(reason, path=path, line=line)
         self.reason = reason
         self.path = str(path)
         self.line = line
@@ -92,6 +102,7 @@ class AppendRefused(DiscrepancyError, ValueError):
     """
 
     def __init__(self, detail: str, *, event: str, rule: str) -> None:
+        self._remember(detail, event=event, rule=rule)
         self.event = event
         self.rule = rule
         super().__init__(f"event {event!r} refused ({rule}): {detail}")
@@ -101,6 +112,7 @@ class ConcurrencyError(DiscrepancyError):
     """The log grew past the ``expected_seq`` the writer was told to expect."""
 
     def __init__(self, *, expected: int, actual: int) -> None:
+        self._remember(expected=expected, actual=actual)
         self.expected = expected
         self.actual = actual
         super().__init__(f"expected the log to end at seq {expected}, but it ends at {actual}")
@@ -108,3 +120,32 @@ class ConcurrencyError(DiscrepancyError):
 
 class SnapshotMismatch(DiscrepancyError, ValueError):
     """A snapshot does not belong to the log it was offered with (or is not one)."""
+
+
+class TableError(DiscrepancyError, ValueError):
+    """A table cell or row cannot be turned into an event.
+
+    Raised by :func:`table_events` (unless ``skip_bad``) and :func:`read_table`.
+    ``path``, ``line`` (1-based physical line of the row's end) and ``column``
+    locate it; any of them may be ``None`` when unknown.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        path: str | PurePath | None = None,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self._remember(reason, path=path, line=line, column=column)
+        self.reason = reason
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        where = self.path if self.path is not None else "<table>"
+        if line is not None:
+            where = f"{where}:{line}"
+        if column is not None:
+            where = f'{where}: column "{column}"'
+        super().__init__(f"{where}: {reason}")

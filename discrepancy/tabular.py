@@ -47,7 +47,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
-from discrepancy.errors import DiscrepancyError
+from discrepancy.errors import TableError
 
 Kind: TypeAlias = Literal["amount", "choice", "flag"]
 
@@ -58,34 +58,6 @@ MULTI_JOIN: Final = "; "
 """How the parts of a split multi-valued cell are joined into one choice."""
 
 _MAX_ID: Final = 256
-
-
-class TableError(DiscrepancyError, ValueError):
-    """A table cell or row cannot be turned into an event.
-
-    Raised by :func:`table_events` (unless ``skip_bad``) and :func:`read_table`.
-    ``path``, ``line`` (1-based physical line of the row's end) and ``column``
-    locate it; any of them may be ``None`` when unknown.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        path: str | PurePath | None = None,
-        line: int | None = None,
-        column: str | None = None,
-    ) -> None:
-        self.reason = reason
-        self.path = None if path is None else str(path)
-        self.line = line
-        self.column = column
-        where = self.path if self.path is not None else "<table>"
-        if line is not None:
-            where = f"{where}:{line}"
-        if column is not None:
-            where = f'{where}: column "{column}"'
-        super().__init__(f"{where}: {reason}")
 
 
 @attrs.frozen(kw_only=True)

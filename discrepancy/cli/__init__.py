@@ -26,7 +26,8 @@ from discrepancy.cli import (
     replay,
     verify,
 )
-from discrepancy.errors import DiscrepancyError, UsageError
+from discrepancy.cli._usage import UsageError
+from discrepancy.errors import DiscrepancyError
 from discrepancy.state import paused_gc
 
 _COMMANDS = (replay, explain, contradictions, diff, append, verify, generate, import_table)

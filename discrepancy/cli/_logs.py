@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from importlib.resources import as_file, files
 from typing import Any
 
-from discrepancy.errors import DiscrepancyError, UsageError
+from discrepancy.cli._usage import UsageError
+from discrepancy.errors import DiscrepancyError
 from discrepancy.events import Event, instant_key
 from discrepancy.logs import read_paths
 from discrepancy.progress import Progress, progress

@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from discrepancy.cli._logs import add_log_arguments, load_state
-from discrepancy.errors import DiscrepancyError, UsageError
+from discrepancy.cli._usage import UsageError
+from discrepancy.errors import DiscrepancyError
 from discrepancy.events import (
     Claim,
     Confirmation,

@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 
-from discrepancy.errors import UsageError
+from discrepancy.cli._usage import UsageError
 from discrepancy.generate import generate_lines
 from discrepancy.progress import progress
 

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 import orjson
 import structlog
 
-from discrepancy.errors import UsageError
+from discrepancy.cli._usage import UsageError
 from discrepancy.tabular import Columns, Normalise, read_table, table_events
 
 _log = structlog.get_logger(__name__)
