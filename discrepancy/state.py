@@ -209,7 +209,11 @@ class State:
         return state
 
     def index(self) -> EventIndex:
-        """The index of exactly this state's events (do not mutate it)."""
+        """Deprecated alias of the private index; use State's queries instead."""
+        return self._index_of()
+
+    def _index_of(self) -> EventIndex:
+        """The index of exactly this state's events (the core's; never mutate it)."""
         if len(self._index.inputs) != self._size:
             # A newer state grew the shared index past us: take our own copy.
             self._index = _build(self._index.inputs[: self._size])
