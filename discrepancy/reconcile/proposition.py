@@ -271,8 +271,8 @@ def _finding(
         credibility=credibility(claim, relations, resolution, registry) if live else None,
         independently_supported=live and relations.supported[claim.claim],
         contradicted=live and relations.contradicted[claim.claim],
-        confirmed_by=tuple(sorted(found.confirmers)),
-        denied_by=tuple(sorted({d.source for d in found.denials})),
+        confirmed_by=tuple(sorted(found.confirmers)) if found.confirmers else (),
+        denied_by=tuple(sorted({d.source for d in found.denials})) if found.denials else (),
     )
 
 
