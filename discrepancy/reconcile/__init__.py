@@ -116,6 +116,8 @@ class Reconciliation:
     """The best-value policy applied (see ``discrepancy.policy``)."""
     reliability: Mapping[str, float] | None = None
     """Under the ``learned`` policy, each source's learned reliability; else ``None``."""
+    evidence: Mapping[str, int] | None = None
+    """Under ``learned``, the number of claims each reliability rests on; else ``None``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -192,7 +194,12 @@ def _apply_policy(found: Reconciliation, policy: PolicyName, state: State) -> Re
     if policy == "learned":
         sources = state.index().sources
         parties = {sid: max(e, key=lambda x: x.order).parties for sid, e in sources.items()}
-        scored = learn(live, parties=parties)
+        rulings = {
+            key: finding.resolution.value
+            for key, finding in found.propositions.items()
+            if finding.resolution is not None
+        }
+        scored = learn(live, parties=parties, rulings=rulings)
     else:
         scored = majority(live)
     propositions: dict[str, PropositionFinding] = {}
@@ -207,6 +214,7 @@ def _apply_policy(found: Reconciliation, policy: PolicyName, state: State) -> Re
         propositions=propositions,
         policy=policy,
         reliability=scored.reliability if policy == "learned" else None,
+        evidence=scored.evidence if policy == "learned" else None,
     )
 
 
