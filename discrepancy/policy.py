@@ -186,29 +186,6 @@ _GENERAL: Final = 2
 """Anything else with two voices or more (intervals, tolerance, allies, two values)."""
 
 
-def groups_of(parties: Mapping[str, Iterable[str]]) -> dict[str, str]:
-    """Rules 1.1 groups: per source, the least source id linked to it through shared
-    parties (directly or through a chain of the given sources); a source without
-    parties is a group of its own."""
-    names = sorted(parties)
-    parent = list(range(len(names)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first_with: dict[str, int] = {}
-    for i, name in enumerate(names):
-        for party in sorted(set(parties[name])):
-            j = first_with.setdefault(party, i)
-            a, b = root(i), root(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return {name: names[root(i)] for i, name in enumerate(names)}
-
-
 def _voices(names: Sequence[str], groups: Mapping[str, Hashable]) -> list[int]:
     """Per source (by index), its voice as a small int; a source not in ``groups`` is a
     voice of its own."""
@@ -509,7 +486,6 @@ def learn(
     epsilon: float = EPSILON,
     prior: float = PRIOR,
     strength: float = STRENGTH,
-    parties: Mapping[str, Iterable[str]] | None = None,
     groups: Mapping[str, Hashable] | None = None,
     rulings: Mapping[str, Value] | None = None,
     fast: bool = True,
@@ -521,9 +497,9 @@ def learn(
     order of ``claims``.
 
     ``groups`` maps source ids to their rules 1.1 group (SPEC section 4: sources
-    linked by shared parties, directly or through others); or give ``parties``
-    (source id -> parties) and the groups are worked out (:func:`groups_of`).
-    Sources of one group are one voice: a value's score takes only the heaviest
+    linked by shared parties, directly or through others;
+    ``discrepancy.reconcile.source_groups`` works them out once over the
+    registry). Sources of one group are one voice: a value's score takes only the heaviest
     weight of each voice among its supporters. Sources in neither stand alone.
 
     ``rulings`` maps propositions to the value of a resolution in force: their
@@ -540,9 +516,7 @@ def learn(
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
     if strength <= 0:
         raise ValueError(f"strength must be > 0, got {strength}")
-    if groups is None:
-        groups = groups_of(parties or {})
-    problem = _intern(claims, tolerance, groups, rulings or {})
+    problem = _intern(claims, tolerance, groups or {}, rulings or {})
     run_round: Callable[[_Problem, Sequence[float]], Sequence[float]] = _round_plain
     if fast and _GENERAL not in problem.modes:
         run_round = _numpy_round(problem) or _round_plain

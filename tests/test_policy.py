@@ -24,7 +24,7 @@ from discrepancy.policy import (
     learn,
     majority,
 )
-from discrepancy.reconcile import reconcile
+from discrepancy.reconcile import reconcile, source_groups
 from discrepancy.state import replay
 from discrepancy.tabular import Columns, Normalise, read_table, surnames, table_events
 from discrepancy.values import Choice, Flag, Value, value_from_json
@@ -322,13 +322,17 @@ def test_the_benchmark_runs_on_small_slices() -> None:
         assert 0.0 <= result["accuracy"]["spec"] <= 1.0
 
 
+def _groups(**parties: set[str]) -> dict[str, int]:
+    return source_groups({s: frozenset(p) for s, p in parties.items()})
+
+
 def test_sources_sharing_a_party_count_once() -> None:
     # Everyone is equally reliable elsewhere; on "p" two allies say x, two
     # independent sources say y. Counted by source it is a tie; by bloc, y wins.
     claims = [pc(f"{s}{i}", s, f"v{i}", f"base{i}") for s in "abcd" for i in range(5)]
     claims += [pc("pa", "a", "x"), pc("pb", "b", "x"), pc("pc", "c", "y"), pc("pd", "d", "y")]
     alone = learn(claims)
-    allied = learn(claims, parties={"a": ["army"], "b": ["army", "govt"], "c": [], "d": ["press"]})
+    allied = learn(claims, groups=_groups(a={"army"}, b={"army", "govt"}, c=set(), d={"press"}))
     assert alone.scores["pa"] == alone.scores["pc"]
     assert allied.scores["pa"] < allied.scores["pc"]
     assert allied.scores["pa"] == allied.scores["pb"]
@@ -338,7 +342,7 @@ def test_blocs_are_transitive() -> None:
     claims = [pc(f"{s}{i}", s, f"v{i}", f"base{i}") for s in "abcde" for i in range(5)]
     claims += [pc(f"p{s}", s, "x") for s in "abc"] + [pc(f"p{s}", s, "y") for s in "de"]
     # a-b share "k", b-c share "m": one bloc of three against two independents.
-    allied = learn(claims, parties={"a": ["k"], "b": ["k", "m"], "c": ["m"]})
+    allied = learn(claims, groups=_groups(a={"k"}, b={"k", "m"}, c={"m"}))
     assert allied.scores["pa"] < allied.scores["pd"]
     assert learn(claims).scores["pa"] > learn(claims).scores["pd"]
 
@@ -346,6 +350,6 @@ def test_blocs_are_transitive() -> None:
 @given(claim_sets())
 def test_parties_of_their_own_change_nothing(claims: list[PolicyClaim]) -> None:
     # The bloc path must agree with the fast path when no two sources share a party.
-    own = {s: [f"party-of-{s}"] for s in "abcdef"}
-    assert learn(claims, parties=own) == learn(claims)
-    assert learn(claims, parties={s: [] for s in "abc"}) == learn(claims)
+    own = _groups(**{s: {f"party-of-{s}"} for s in "abcdef"})
+    assert learn(claims, groups=own) == learn(claims)
+    assert learn(claims, groups=_groups(**{s: set() for s in "abc"})) == learn(claims)
