@@ -32,22 +32,28 @@ the measurements behind them are in ``docs/accuracy.md``):
   is ``exp(score)`` normalised over the proposition's values plus
   ``n + 1 - k`` unseen wrong answers of score 0.
 * A source's reliability ``t(s)`` is the **posterior mean** of its accuracy
-  under a Beta prior of mean :data:`PRIOR` and strength :data:`STRENGTH`
-  pseudo-claims: ``(right + STRENGTH * PRIOR) / (claims + STRENGTH)``, kept in
-  ``[T_MIN, T_MAX]``. A source with one claim stays near the prior.
+  under a Beta prior of centre ``c`` and strength :data:`STRENGTH`
+  pseudo-claims: ``(right + STRENGTH * c) / (claims + STRENGTH)``, kept in
+  ``[T_MIN, T_MAX]``. A source with one claim stays near the prior. The centre
+  is estimated from the data (empirical Bayes): each round, the mean over the
+  sources with evidence of ``right / claims``, the typical source's accuracy
+  (:data:`PRIOR` before any evidence; ``learn(prior=...)`` fixes it instead).
 * Its evidence (``right`` out of ``claims``) comes from two places. A claim on
   a proposition with a ruling (a resolution in force, ``rulings``) is a
   labelled answer: right (1) when the ruling agrees with it, else wrong (0);
   these are counted first and give the starting reliabilities. A claim on
   any other proposition where at least one *other* voice speaks counts the
-  probability that the truth agrees with it, computed from the other voices
-  alone (its own voice left out, so that a source is never credited for
-  winning a contest by its own vote). A claim no other voice speaks to is
-  no evidence at all. Agreement is entailment or, for amounts, lying within
-  a relative ``tolerance`` (``|a - b| <= tolerance * max(|a|, |b|)`` between
-  the nearest ends of two intervals); the default tolerance is 0.
-* Repeat until no reliability moves by more than :data:`EPSILON`, or
-  :data:`MAX_ITERATIONS` rounds.
+  probability that the truth agrees with it. A claim no other voice speaks
+  to is no evidence at all. Agreement is entailment or, for amounts, lying
+  within a relative ``tolerance`` (``|a - b| <= tolerance * max(|a|, |b|)``
+  between the nearest ends of two intervals); the default tolerance is 0.
+* Rounds run in two phases, each until no reliability moves by more than
+  :data:`EPSILON` (at most :data:`MAX_ITERATIONS` rounds in all). First the
+  probability counts every voice, the source's own included: the classic
+  fixed point, which finds who agrees with whom. Then, from there, it counts
+  the *other* voices only (the source's own left out), so that no source is
+  credited for winning a contest by its own weight, and a prolific source
+  cannot climb to the cap on contests it decides itself.
 
 A claim's final score is the score of its value (summed with ``math.fsum`` in a
 fixed order, so equal supports give equal scores); the best claim has the
@@ -72,8 +78,9 @@ POLICIES: Final[tuple[PolicyName, ...]] = ("spec", "learned", "majority")
 """Every policy: ``spec`` (SPEC section 4), ``learned`` (:func:`learn`), ``majority``."""
 
 PRIOR: Final = 0.8
-"""The Beta prior's mean: the reliability of a source with no evidence."""
-STRENGTH: Final = 2.0
+"""The Beta prior's centre before any evidence (and when no source has any); by
+default :func:`learn` re-estimates the centre from the evidence every round."""
+STRENGTH: Final = 1.0
 """The Beta prior's strength, in pseudo-claims (chosen on the visible sets: docs/accuracy.md)."""
 T_MIN: Final = 0.01
 T_MAX: Final = 0.98
@@ -118,6 +125,8 @@ class Learned:
     iterations: int
     converged: bool
     evidence: Mapping[str, int] = attrs.field(factory=lambda: MappingProxyType({}))
+    centre: float = PRIOR
+    """The Beta prior's centre used (estimated from the evidence unless fixed)."""
 
 
 # A value's canonical key: sortable, equal exactly when the values are the same
@@ -179,11 +188,9 @@ class _Problem:
 _SILENT: Final = 0
 """No evidence: the proposition is ruled (scored once, as labels) or has one voice."""
 _SIMPLE: Final = 1
-"""Exact answers, one value and one source per voice: the leave-one-out score is O(1)."""
-_REPEAT: Final = 3
-"""As ``_SIMPLE``, but some source asserts several values (a changing reading)."""
+"""Exact answers, tolerance 0, one source per voice: a value is right only if true."""
 _GENERAL: Final = 2
-"""Anything else with two voices or more (intervals, tolerance, allies, two values)."""
+"""Anything else with two voices or more (intervals, tolerance, allies)."""
 
 
 def _voices(names: Sequence[str], groups: Mapping[str, Hashable]) -> list[int]:
@@ -282,10 +289,7 @@ def _intern(
         for s in said:
             counts[s] += 1
         alone = len(voices) == len(set(said))  # no two sources of one voice speak here
-        if not (points and tolerance <= 0 and alone):
-            modes.append(_GENERAL)
-        else:
-            modes.append(_SIMPLE if len(said) == len(voices) else _REPEAT)
+        modes.append(_SIMPLE if points and tolerance <= 0 and alone else _GENERAL)
     return _Problem(
         sources=tuple(names),
         voice=tuple(voice),
@@ -329,135 +333,109 @@ def _posterior(
     ]
 
 
-def _others_say(
-    problem: _Problem, span: tuple[int, int, float, int], weights: Sequence[float]
-) -> list[tuple[int, float]]:
-    """For each source asserting in a proposition: the probability that it is right, on
-    the evidence of the *other* voices alone (its own voice left out)."""
-    start, end, _, unseen = span
-    supporters, voice = problem.supporters, problem.voice
-    out: list[tuple[int, float]] = []
-    speakers = {voice[s] for v in range(start, end) for s in problem.asserted_by[v]}
-    for own in sorted(speakers):
-        scores = []
-        for v in range(start, end):
-            heaviest: dict[int, float] = {}
-            for s in supporters[v]:
-                if voice[s] != own:
-                    heaviest[voice[s]] = max(heaviest.get(voice[s], 0.0), weights[s])
-            scores.append(math.fsum(heaviest[g] for g in sorted(heaviest)))
-        top = max(0.0, *scores)
-        exps = [math.exp(x - top) for x in scores]
-        total = math.fsum(exps) + unseen * math.exp(-top)
-        for v in range(start, end):
-            right = math.fsum(exps[u - start] for u in problem.agreeing[v]) / total
-            out.extend((s, right) for s in problem.asserted_by[v] if voice[s] == own)
-    return out
-
-
 def _round_plain(problem: _Problem, reliability: Sequence[float]) -> list[float]:
-    """One round: per source, the evidence it earns (its rulings plus the other voices' say)."""
+    """One round: per source, the evidence it earns (its rulings, plus on every other
+    proposition where another voice speaks the probability that it is right)."""
     earned = list(problem.labelled)
-    supporters, asserted_by = problem.supporters, problem.asserted_by
+    supporters, asserted_by, agreeing = problem.supporters, problem.asserted_by, problem.agreeing
     exp = math.exp
-    tables: dict[float, tuple[list[float], list[float]]] = {}
-    for span, mode in zip(problem.spans, problem.modes, strict=True):
+    tables: dict[float, list[float]] = {}
+    for (start, end, ln_n, unseen), mode in zip(problem.spans, problem.modes, strict=True):
         if mode == _SILENT:
             continue
-        start, end, ln_n, unseen = span
-        table = tables.get(ln_n)
-        if table is None:
-            weights = _weights(reliability, ln_n)
-            table = tables[ln_n] = (weights, [exp(-w) for w in weights])
-        weights, left_out = table
-        if mode == _GENERAL:
-            for s, right in _others_say(problem, span, weights):
-                earned[s] += right
-            continue
-        # each source is a voice of its own, on exact values
-        scores = [sum([weights[s] for s in supporters[v]]) for v in range(start, end)]
+        weights = tables.get(ln_n)
+        if weights is None:
+            weights = tables[ln_n] = _weights(reliability, ln_n)
+        if mode == _SIMPLE:  # the fast path: one source per voice, exact answers
+            scores = [sum([weights[s] for s in supporters[v]]) for v in range(start, end)]
+        else:
+            scores = [_score(v, weights, supporters, problem.blocs) for v in range(start, end)]
         top = max(0.0, *scores)
         exps = [exp(x - top) for x in scores]
         total = sum(exps) + unseen * exp(-top)
-        if mode == _SIMPLE:
-            for v, e in zip(range(start, end), exps, strict=True):
-                for s in asserted_by[v]:
-                    alone = e * left_out[s]  # this value's share without the source's own vote
-                    earned[s] += alone / (total - e + alone)
-            continue
-        own: dict[int, float] = {}  # _REPEAT: the share of all the values each source asserts
-        for v, e in zip(range(start, end), exps, strict=True):
+        for v in range(start, end):
+            agree = agreeing[v]
+            right = (
+                exps[agree[0] - start] if len(agree) == 1 else sum(exps[u - start] for u in agree)
+            ) / total
             for s in asserted_by[v]:
-                own[s] = own.get(s, 0.0) + e
-        for v, e in zip(range(start, end), exps, strict=True):
-            for s in asserted_by[v]:
-                earned[s] += e * left_out[s] / (total - own[s] * (1.0 - left_out[s]))
+                earned[s] += right
     return earned
+
+
+def _centre(earned: Sequence[float], counts: Sequence[int], prior: float) -> float:
+    """The prior's centre estimated from the evidence: the mean over the sources with
+    evidence of their accuracy (the typical source, not the typical claim); ``prior``
+    when no source has any."""
+    rates = [e / n for e, n in zip(earned, counts, strict=True) if n]
+    return min(T_MAX, max(T_MIN, math.fsum(rates) / len(rates))) if rates else prior
+
+
+_Round: TypeAlias = Callable[[_Problem, Sequence[float]], Sequence[float]]
+"""One round: (problem, reliabilities) -> the evidence each source earns."""
 
 
 def _fixed_point(
     problem: _Problem,
-    run_round: Callable[[_Problem, Sequence[float]], Sequence[float]],
+    run_round: _Round,
     *,
-    prior: float,
+    prior: float | None,
     strength: float,
     max_iterations: int,
     epsilon: float,
-) -> tuple[list[float], int, bool]:
-    """Reliabilities from the rulings alone, then rounds until they stop moving."""
-    reliability = _posterior(problem.labelled, problem.ruled, prior, strength)
+) -> tuple[list[float], float, int, bool]:
+    """Reliabilities from the rulings alone, then rounds until they stop moving. With
+    ``prior`` None, the prior's centre is re-estimated from the evidence every round."""
+    centre = prior if prior is not None else _centre(problem.labelled, problem.ruled, PRIOR)
+    reliability = _posterior(problem.labelled, problem.ruled, centre, strength)
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
-        new = _posterior(run_round(problem, reliability), problem.counts, prior, strength)
+        earned = run_round(problem, reliability)
+        if prior is None:
+            centre = _centre(earned, problem.counts, PRIOR)
+        new = _posterior(earned, problem.counts, centre, strength)
         moved = max((abs(a - b) for a, b in zip(new, reliability, strict=True)), default=0.0)
         reliability = new
         if moved <= epsilon:
-            return reliability, iterations, True
-    return reliability, iterations, False
+            return reliability, centre, iterations, True
+    return reliability, centre, iterations, False
 
 
-def _numpy_round(problem: _Problem) -> Callable[[_Problem, Sequence[float]], list[float]] | None:
+def _numpy_round(problem: _Problem) -> _Round | None:
     """:func:`_round_plain` on numpy arrays, for problems with no ``_GENERAL`` proposition
     (``None`` when numpy is not installed). Equal to the plain round up to rounding."""
     try:
         import numpy as np  # noqa: PLC0415 - an optional extra, imported only when used
     except ImportError:  # the optional extra is not installed: the plain path serves
         return None
-    sources: list[int] = []
+    sources: list[int] = []  # per (value, supporter) pair
     values: list[int] = []
     ln_ns: list[float] = []
-    starts: list[int] = []
+    starts: list[int] = []  # per proposition with evidence
     unseen: list[int] = []
-    value_prop: list[int] = []
-    n_sources = len(problem.sources)
-    n_speakers = 0
-    speaker: list[int] = []  # per pair, its (source, proposition) index
+    value_prop: list[int] = []  # per value
     for (start, end, ln_n, wrong), mode in zip(problem.spans, problem.modes, strict=True):
-        if mode not in (_SIMPLE, _REPEAT):
+        if mode != _SIMPLE:
             continue
         starts.append(len(value_prop))
         unseen.append(wrong)
-        here: dict[int, int] = {}
         for v in range(start, end):
             for s in problem.asserted_by[v]:
                 sources.append(s)
                 values.append(len(value_prop))
                 ln_ns.append(ln_n)
-                speaker.append(here.setdefault(s, len(here) + n_speakers))
             value_prop.append(len(starts) - 1)
-        n_speakers += len(here)
     labelled = np.array(problem.labelled, dtype=np.float64)
     if not starts:
         return lambda _problem, _reliability: labelled.tolist()
+    n_sources = len(problem.sources)
     src = np.array(sources, dtype=np.intp)
     val = np.array(values, dtype=np.intp)
     lnn = np.array(ln_ns, dtype=np.float64)
     first = np.array(starts, dtype=np.intp)
     hidden = np.array(unseen, dtype=np.float64)
     prop = np.array(value_prop, dtype=np.intp)
-    pair_prop = prop[val]
-    spoke = np.array(speaker, dtype=np.intp)
 
     def run(_problem: _Problem, reliability: Sequence[float]) -> list[float]:
         t = np.array(reliability, dtype=np.float64)
@@ -466,12 +444,9 @@ def _numpy_round(problem: _Problem) -> Callable[[_Problem, Sequence[float]], lis
         top = np.maximum(np.maximum.reduceat(scores, first), 0.0)
         e = np.exp(scores - top[prop])
         total = np.add.reduceat(e, first) + hidden * np.exp(-top)
-        mine = e[val]
-        left_out = np.exp(-weight)
-        own = np.bincount(spoke, weights=mine, minlength=n_speakers)[spoke]
-        share = mine * left_out / (total[pair_prop] - own * (1.0 - left_out))
+        right = (e / total[prop])[val]
         earned: list[float] = (
-            labelled + np.bincount(src, weights=share, minlength=n_sources)
+            labelled + np.bincount(src, weights=right, minlength=n_sources)
         ).tolist()
         return earned
 
@@ -484,7 +459,7 @@ def learn(
     tolerance: float = TOLERANCE,
     max_iterations: int = MAX_ITERATIONS,
     epsilon: float = EPSILON,
-    prior: float = PRIOR,
+    prior: float | None = None,
     strength: float = STRENGTH,
     groups: Mapping[str, Hashable] | None = None,
     rulings: Mapping[str, Value] | None = None,
@@ -510,17 +485,17 @@ def learn(
     when every proposition is of the simple kind; the result equals the plain
     path's up to rounding (a property test checks it).
     """
-    if not T_MIN <= prior <= T_MAX:
+    if prior is not None and not T_MIN <= prior <= T_MAX:
         raise ValueError(f"prior must lie in [{T_MIN}, {T_MAX}], got {prior}")
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
     if strength <= 0:
         raise ValueError(f"strength must be > 0, got {strength}")
     problem = _intern(claims, tolerance, groups or {}, rulings or {})
-    run_round: Callable[[_Problem, Sequence[float]], Sequence[float]] = _round_plain
+    run_round: _Round = _round_plain
     if fast and _GENERAL not in problem.modes:
         run_round = _numpy_round(problem) or _round_plain
-    reliability, iterations, converged = _fixed_point(
+    reliability, centre, iterations, converged = _fixed_point(
         problem,
         run_round,
         prior=prior,
@@ -544,6 +519,7 @@ def learn(
         evidence=MappingProxyType(dict(zip(problem.sources, problem.counts, strict=True))),
         iterations=iterations,
         converged=converged,
+        centre=centre,
     )
 
 
