@@ -65,9 +65,9 @@ order, so the result does not depend on the order of the claims given.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal, NamedTuple, TypeAlias
 
 import attrs
 
@@ -93,19 +93,20 @@ TOLERANCE: Final = 0.0
 """Default relative tolerance within which two amounts agree (for reliability only)."""
 
 
-@attrs.frozen(kw_only=True)
-class PolicyClaim:
+class PolicyClaim(NamedTuple):
     """A live claim as a policy sees it.
 
     ``confirmed_by`` are the sources (other than the claimant) whose
-    confirmations of this claim count.
+    confirmations of this claim count. A named tuple rather than an attrs
+    class: reconciliation makes one per live claim (362,201 on Weather), and a
+    tuple is made several times faster.
     """
 
     claim: str
     source: str
     proposition: str
     value: Value
-    confirmed_by: frozenset[str] = frozenset()
+    confirmed_by: Collection[str] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -202,25 +203,22 @@ def _voices(names: Sequence[str], groups: Mapping[str, Hashable]) -> list[int]:
     ]
 
 
-def _gather(
-    claims: Iterable[PolicyClaim],
-) -> tuple[dict[str, dict[_Key, set[str]]], dict[str, tuple[str, _Key]]]:
-    """Per proposition and value key, the sources asserting it; per claim, its key."""
-    asserting: dict[str, dict[_Key, set[str]]] = {}
-    claim_key: dict[str, tuple[str, _Key]] = {}
-    for c in claims:
-        key = _key(c.value)
-        group = asserting.get(c.proposition)
+def _gather(claims: Iterable[PolicyClaim]) -> dict[str, dict[_Key, tuple[set[str], list[str]]]]:
+    """Per proposition and value key, the sources asserting it and its claim ids."""
+    asserting: dict[str, dict[_Key, tuple[set[str], list[str]]]] = {}
+    for claim, source, proposition, value, confirmed_by in claims:
+        key = _key(value)
+        group = asserting.get(proposition)
         if group is None:
-            group = asserting[c.proposition] = {}
-        who = group.get(key)
-        if who is None:
-            who = group[key] = set()
-        who.add(c.source)
-        if c.confirmed_by:
-            who.update(c.confirmed_by)
-        claim_key[c.claim] = (c.proposition, key)
-    return asserting, claim_key
+            group = asserting[proposition] = {}
+        entry = group.get(key)
+        if entry is None:
+            entry = group[key] = (set(), [])
+        entry[0].add(source)
+        entry[1].append(claim)
+        if confirmed_by:
+            entry[0].update(confirmed_by)
+    return asserting
 
 
 def _intern(
@@ -229,8 +227,8 @@ def _intern(
     groups: Mapping[str, Hashable],
     rulings: Mapping[str, Value],
 ) -> _Problem:
-    asserting, claim_key = _gather(claims)
-    names = sorted({s for group in asserting.values() for who in group.values() for s in who})
+    asserting = _gather(claims)
+    names = sorted({s for group in asserting.values() for who, _ in group.values() for s in who})
     index = {s: i for i, s in enumerate(names)}
     voice = _voices(names, groups)
     labelled = [0.0] * len(names)
@@ -243,6 +241,7 @@ def _intern(
     agreeing: list[tuple[int, ...]] = []
     asserted_by: list[tuple[int, ...]] = []
     value_index: dict[tuple[str, _Key], int] = {}
+    value_of_claim: dict[str, int] = {}
     for proposition in sorted(asserting):
         group = asserting[proposition]
         keys = sorted(group)
@@ -250,11 +249,14 @@ def _intern(
         points = all(k[0] != 0 or k[1] == k[2] for k in keys)
         for key in keys:
             value_index[proposition, key] = len(supporters)
-            asserted_by.append(tuple(sorted(index[s] for s in group[key])))
+            who, ids = group[key]
+            for claim in ids:
+                value_of_claim[claim] = len(supporters)
+            asserted_by.append(tuple(sorted(index[s] for s in who)))
             if points:  # exact answers entail only themselves: the common, fast case
                 supporters.append(asserted_by[-1])
             else:
-                backers = {index[s] for k in keys if _entails(k, key) for s in group[k]}
+                backers = {index[s] for k in keys if _entails(k, key) for s in group[k][0]}
                 supporters.append(tuple(sorted(backers)))
             if points and tolerance <= 0:
                 agreeing.append((len(supporters) - 1,))
@@ -298,7 +300,7 @@ def _intern(
         supporters=tuple(supporters),
         agreeing=tuple(agreeing),
         asserted_by=tuple(asserted_by),
-        value_of_claim={c: value_index[pk] for c, pk in claim_key.items()},
+        value_of_claim=value_of_claim,
         blocs=blocs,
         labelled=tuple(labelled),
         ruled=tuple(ruled),
@@ -512,9 +514,7 @@ def learn(
         for v in range(start, end):
             value_score[v] = _score(v, weights, problem.supporters, problem.blocs)
     return Learned(
-        scores=MappingProxyType(
-            {c: value_score[v] for c, v in sorted(problem.value_of_claim.items())}
-        ),
+        scores=MappingProxyType({c: value_score[v] for c, v in problem.value_of_claim.items()}),
         reliability=MappingProxyType(dict(zip(problem.sources, reliability, strict=True))),
         evidence=MappingProxyType(dict(zip(problem.sources, problem.counts, strict=True))),
         iterations=iterations,

@@ -105,7 +105,7 @@ def _apply_policy(found: Reconciliation, policy: PolicyName, registry: Registry)
             source=c.source,
             proposition=key,
             value=c.value,
-            confirmed_by=frozenset(c.confirmed_by),
+            confirmed_by=c.confirmed_by,
         )
         for key, finding in found.propositions.items()
         for c in finding.claims
