@@ -373,7 +373,8 @@ table{border-collapse:collapse;width:100%;font-size:13px;margin-top:.5rem}
 th,td{border-bottom:1px solid #e5e8ec;padding:.25rem .4rem;text-align:left;vertical-align:top}
 tr.not-live td{color:#8a9099;text-decoration:line-through}
 svg.timeline{display:block;margin:.6rem 0;max-width:100%;height:auto;background:#fbfcfd}
-.range{fill:#c9d8f0}.best{fill:#1f4e9c}.axis{stroke:#444;stroke-width:1}.grid{stroke:#99a;stroke-width:.5;stroke-dasharray:2 3}
+.range{fill:#c9d8f0}.best{fill:#1f4e9c}.axis{stroke:#444;stroke-width:1}
+.grid{stroke:#99a;stroke-width:.5;stroke-dasharray:2 3}
 .label{font:11px system-ui,sans-serif;fill:#333}.legend{fill:#667}
 .mark-claim{fill:#e8a33d;stroke:#5a3b00}.mark-resolve{fill:#1f6f43;stroke:#0c3b22}
 .mark-reopen{fill:#b3261e}.reopen-line{stroke:#b3261e;stroke-dasharray:3 3}
