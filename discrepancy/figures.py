@@ -22,11 +22,22 @@ from typing import Final, TypeAlias
 
 import attrs
 
+from discrepancy.errors import DiscrepancyError
+
 Figure: TypeAlias = int | float | dict[str, int | float]
 
 
-class FigureError(ValueError):
-    """A cell that is not one of the figures of :data:`FIGURES` (the message says why)."""
+class FigureError(DiscrepancyError, ValueError):
+    """A cell that is not one of the figures of :data:`FIGURES` (the message says why).
+
+    Unlocated: :mod:`discrepancy.tabular` turns it into a
+    :class:`~discrepancy.errors.TableError` naming file, line and column.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self._remember(reason)
+        self.reason = reason
+        super().__init__(reason)
 
 
 @attrs.frozen(kw_only=True)

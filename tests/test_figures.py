@@ -58,6 +58,19 @@ def test_anything_else_is_refused_never_guessed(cell: str) -> None:
             cell_value(cell, "amount", Normalise())
 
 
+def test_the_error_pickles_to_itself() -> None:
+    import pickle
+
+    with pytest.raises(FigureError) as caught:
+        parse_figure("lots")
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (type(again), str(again), again.reason) == (
+        FigureError,
+        str(caught.value),
+        caught.value.reason,
+    )
+
+
 def test_exact_figures_turns_the_table_off() -> None:
     with pytest.raises(ValueError, match="is not a number"):
         cell_value("100-300", "amount", Normalise(vague=False))

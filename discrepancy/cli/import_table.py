@@ -36,9 +36,10 @@ def register(subparsers: Any) -> None:
         "import-table",
         help="turn a CSV/TSV table of claims into SPEC events (JSON Lines)",
         description=(
-            "Read a table with one claim per row (CSV, TSV, or a .zip of them) and write "
-            "SPEC v1 events: one source event per distinct source, one claim per row and "
-            "value column, proposition = the item. See docs/import.md."
+            "Read a table with one claim per row (CSV, TSV, a .zip of them, or an .xlsx "
+            "sheet) and write SPEC v1 events: one source event per distinct source, one "
+            "claim per row and value column, proposition = the item; or an ACLED or UCDP "
+            "GED export with --preset. See docs/import.md."
         ),
         epilog=(
             "Examples:\n"
@@ -48,11 +49,13 @@ def register(subparsers: Any) -> None:
             "      --names --missing 'Not Available'\n"
             "  discrepancy import-table weather.zip --source SourceID --item ObjectID \\\n"
             "      --item PropertyID --value PropertyValue --kind amount --time TimeStamp \\\n"
-            "      --skip-bad"
+            "      --skip-bad\n"
+            "  discrepancy import-table acled.csv --preset acled --supersede-earlier \\\n"
+            "      -o acled.jsonl"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("file", metavar="FILE", help="the table (.csv, .tsv, .txt or .zip)")
+    parser.add_argument("file", metavar="FILE", help="the table (.csv, .tsv, .txt, .zip or .xlsx)")
     columns = parser.add_argument_group(
         "columns", "header names, or 1-based numbers (always numbers with --no-header)"
     )
