@@ -15,9 +15,10 @@ of one source with equal values are interchangeable for status and best
 nothing about how many such claims there are) except that the smallest claim
 id wins a tie, the earliest claim fixes the proposition's kind, and a claim
 recorded after a resolution can break it. So of such a group the stand-in
-keeps the first claim, the smallest id, one claim after the latest
-resolution, and every claim that a stance or correction names or whose id is
-reused. :func:`timeline_plain` reconciles after every event; a property test
+holds the first claim, the one of smallest id and one recorded after the
+latest resolution (letting go of those a later claim replaces), besides every
+claim that a stance or correction names or whose id is reused, and every
+other event. :func:`timeline_plain` reconciles after every event; a property test
 proves the two equal.
 """
 
@@ -39,8 +40,8 @@ from discrepancy.events import (
     instant_key,
 )
 from discrepancy.reconcile import PropositionFinding, Status, reconcile
-from discrepancy.state import EMPTY, State, evolve
-from discrepancy.values import Value
+from discrepancy.state import EMPTY, State, evolve, replay
+from discrepancy.values import Amount, Value
 
 
 @attrs.frozen(kw_only=True)
@@ -131,13 +132,29 @@ def _steps(events: list[Event], proposition: str) -> list[Step]:
     return steps
 
 
+class _Group:
+    """The claims held of one (source, value) group of interchangeable claims."""
+
+    __slots__ = ("after", "first", "least", "true_least")
+
+    def __init__(self, claim: Claim, *, first: bool) -> None:
+        # The proposition's earliest claim fixes its kind: it is always held.
+        self.first = claim if first else None
+        self.least = claim  # the smallest claim id held: it wins ties
+        self.true_least = claim  # the smallest claim id of the group
+        self.after: Claim | None = None  # one recorded after the latest resolution
+
+    def held(self) -> set[Claim]:
+        return {self.least, *(c for c in (self.first, self.after) if c is not None)}
+
+
 class _StandIn:
     """The stand-in state of one proposition's history (see the module docstring)."""
 
     def __init__(self, events: list[Event]) -> None:
-        self.state = EMPTY
         # Claim ids a stance or correction names, or that more than one claim
-        # carries: such claims are always held, and never stand in for others.
+        # carries: such claims are always held, and never stand in for others;
+        # so is every correction.
         counts: dict[str, int] = {}
         self.named: set[str] = set()
         for event in events:
@@ -148,28 +165,82 @@ class _StandIn:
             elif isinstance(event, Confirmation | Denial | Retraction):
                 self.named.add(event.claim)
         self.named.update(c for c, n in counts.items() if n > 1)
-        self.smallest: dict[tuple[str, Value], str] = {}  # (source, value) -> least id held
-        self.latest: dict[tuple[str, Value], tuple[str, str]] = {}  # -> latest order held
+        self.fixed: list[Event] = []  # every event taken in but the grouped claims
+        self.groups: dict[tuple[str, Value], _Group] = {}
         self.resolved_at: tuple[str, str] | None = None  # the latest resolution's order
+        self._state: State | None = EMPTY
+        self._let_go = 0  # claims let go but still in the stand-in (harmless, as spares)
+        self._seen_claim = False
+        # While every claim's value is an amount and no two values have equal
+        # bounds written differently, two claims that tie on everything but the
+        # claim id have equal values: the id decides nothing that shows.
+        self._ids_matter = False
+        self._forms: dict[tuple[object, object], tuple[Value, type, type]] = {}
+
+    @property
+    def state(self) -> State:
+        """The stand-in: the events held, and some spares let go since the last rebuild.
+
+        A spare is interchangeable with a claim held, so it changes no
+        outcome; the stand-in is rebuilt once there are as many spares as
+        claims held, so it stays small at a constant cost per event.
+        """
+        if self._state is None:
+            held = [c for group in self.groups.values() for c in group.held()]
+            self._state = replay([*self.fixed, *held])
+            self._let_go = 0
+        return self._state
 
     def add(self, event: Event) -> bool:
         """Take ``event`` in; whether the stand-in changed (so the outcome may have)."""
-        if isinstance(event, Claim) and event.claim not in self.named:
-            group = (event.source, event.value)
-            least = self.smallest.get(group)
-            if (
-                least is not None
-                and event.claim > least
-                and (self.resolved_at is None or self.latest[group] > self.resolved_at)
-            ):
-                return False  # interchangeable with a claim held: nothing can change
-            if least is None or event.claim < least:
-                self.smallest[group] = event.claim
-            self.latest[group] = max(event.order, self.latest.get(group, event.order))
-        elif isinstance(event, Resolution):
-            self.resolved_at = event.order
-        self.state = evolve(self.state, event)
+        if not isinstance(event, Claim) or event.claim in self.named or event.supersedes:
+            self._seen_claim |= isinstance(event, Claim)
+            if isinstance(event, Resolution):
+                self.resolved_at = event.order
+            self.fixed.append(event)
+            self._grow(event)
+            return True
+        if not self._ids_matter and self._new_form(event.value):
+            self._ids_matter = True
+            for each in self.groups.values():
+                each.least = each.true_least
+            self._state = None
+        key = (event.source, event.value)
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = _Group(event, first=not self._seen_claim)
+            self._seen_claim = True
+            self._grow(event)
+            return True
+        before = group.held()
+        if event.claim < group.true_least.claim:
+            group.true_least = event
+            if self._ids_matter:
+                group.least = event
+        if self.resolved_at is not None and (
+            group.after is None or group.after.order < self.resolved_at
+        ):
+            group.after = event
+        now = group.held()
+        if now == before:
+            return False  # interchangeable with a claim held: nothing can change
+        self._grow(event)
+        self._let_go += len(before - now)
+        if self._let_go > len(self.fixed) + 3 * len(self.groups):
+            self._state = None  # rebuild, without the spares, when next asked
         return True
+
+    def _new_form(self, value: Value) -> bool:
+        """Whether ``value`` makes claim ids matter: not an amount, or equal bounds
+        written another way than a value seen before."""
+        if not isinstance(value, Amount):
+            return True
+        form = (value, type(value.low), type(value.high))
+        return self._forms.setdefault((value.low, value.high), form) != form
+
+    def _grow(self, event: Event) -> None:
+        if self._state is not None:
+            self._state = evolve(self._state, event)
 
 
 def timeline(state: State, proposition: str) -> list[Step]:
