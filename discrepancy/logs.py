@@ -1,12 +1,15 @@
 """Reading JSON Lines logs from files: the thin shell around the pure core.
 
-Logs are read streaming, one line at a time; nothing holds a whole file.
+Logs are read streaming, in chunks, through the one reading path
+(:mod:`discrepancy.reading`): files, FIFOs, pipes and ``-`` (standard input).
 Every malformed line raises :class:`~discrepancy.errors.LogDecodeError`
 naming the file, the line number and the field, and nothing from it is
-applied. A durable log (lines carrying ``seq`` and ``chain``, as written by
-:class:`~discrepancy.durable.EventLog`) has its chain checked as it is read.
-Blank lines are skipped; a UTF-8 byte order mark at the start of a
-file is ignored; a last line without ``\\n`` is read if it parses.
+applied. A durable log (its first line carries ``chain``, as written by
+:class:`~discrepancy.durable.EventLog`) has every line's seq, chain and
+canonical form checked as it is read. In a plain log blank lines are
+skipped, a UTF-8 byte order mark at the start is ignored, a last line
+without ``\\n`` is read if it parses, and a line carrying ``chain`` is an
+integrity error (a durable log's damaged first line cannot turn the check off).
 """
 
 from __future__ import annotations
@@ -15,49 +18,15 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import orjson
 import structlog
 
-from discrepancy.codec import decode_line
-from discrepancy.durable import read_durable
-from discrepancy.errors import LogDecodeError
 from discrepancy.events import Event, Timestamp, instant_key
+from discrepancy.reading import read_events
 from discrepancy.state import State, replay
 
+__all__ = ["read_events", "read_paths", "replay_paths"]
+
 _log = structlog.get_logger(__name__)
-
-_BOM = b"\xef\xbb\xbf"
-
-
-def read_events(path: str | Path) -> Iterator[Event]:
-    """The events of one log file, in file order, decoded and checked."""
-    name = str(path)
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:
-        raise LogDecodeError(f"cannot read: {exc.strerror}", path=name) from None
-    with handle:
-        first = handle.readline()
-        if b'"chain"' in first and _is_durable(first):
-            # A log written by EventLog: check its seq and chain line by line.
-            handle.close()
-            yield from (event for _, event in read_durable(path))
-            return
-        handle.seek(0)
-        for line_no, line in enumerate(handle, start=1):
-            if line_no == 1 and line.startswith(_BOM):
-                line = line[len(_BOM) :]  # noqa: PLW2901
-            if not line.strip():
-                continue
-            yield decode_line(line, path=name, line_no=line_no)
-
-
-def _is_durable(line: bytes) -> bool:
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return False
-    return isinstance(obj, dict) and "chain" in obj
 
 
 def read_paths(

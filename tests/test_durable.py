@@ -166,18 +166,23 @@ def test_two_swapped_lines_are_found(tmp_path: Path) -> None:
     assert _broken_at(path)[0] == 4
 
 
-def test_a_truncated_last_line_is_torn_and_recovered_to_a_side_file(tmp_path: Path) -> None:
-    path = _written(tmp_path)
-    whole = path.read_bytes()
-    path.write_bytes(whole[:-40])
+def test_a_truncated_last_line_takes_its_whole_batch_to_a_side_file(tmp_path: Path) -> None:
+    path = tmp_path / "l.log"
+    with EventLog.open(path) as log:
+        log.append(SOURCES)
+        log.append(CLAIMS)
+    before_batch = path.read_bytes()
+    log_tail = before_batch[len(b"".join(before_batch.splitlines(keepends=True)[:2])) :]
+    path.write_bytes(before_batch[:-40])
     assert verify(path).torn_bytes > 0
     with pytest.raises(LogIntegrityError, match="torn"):
         replay_paths([path])
     with EventLog.open(path) as log:
-        assert log.seq == 4
-        log.append([CLAIMS[2]])  # the lost event is appended again
+        assert log.seq == 2  # all of the cut batch went, not only its torn line
+        assert path.read_bytes() == before_batch[: len(before_batch) - len(log_tail)]
+        log.append(CLAIMS)  # the lost batch is appended again
     side = tmp_path / "l.log.torn-1"
-    assert whole[:-40].endswith(side.read_bytes())
+    assert side.read_bytes() == log_tail[:-40]
     assert verify(path).events == 5
     assert verify(path).torn_bytes == 0
 
