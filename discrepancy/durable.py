@@ -94,10 +94,16 @@ class Verified:
     chain: str
     torn_bytes: int
     """Bytes of a torn last line (a crash cut it short); 0 when none."""
+    head_seq: int | None = None
+    """The seq of the line carrying the ``head`` asked for, if one does."""
 
 
 def verify(
-    path: str | Path, *, from_seq: int | None = None, from_chain: str | None = None
+    path: str | Path,
+    *,
+    from_seq: int | None = None,
+    from_chain: str | None = None,
+    head: str | None = None,
 ) -> Verified:
     """Check every line of a durable log (or ``-``); name the first bad one.
 
@@ -105,7 +111,8 @@ def verify(
     with the chain unbroken and every batch whole. With ``from_seq`` (and the
     ``from_chain`` of the line before it, trusted from elsewhere) only the lines
     from ``from_seq`` on are checked. A torn last line is reported in
-    ``torn_bytes`` rather than raised. Raises :class:`LogIntegrityError`.
+    ``torn_bytes`` rather than raised. With ``head`` (a chain kept elsewhere),
+    ``head_seq`` says which line carries it. Raises :class:`LogIntegrityError`.
     """
     name = "<stdin>" if str(path) == "-" else str(path)
     if str(path) != "-" and not os.path.lexists(path):
@@ -114,20 +121,27 @@ def verify(
     checker = ChainCheck(
         name, seq=start - 1, chain=from_chain or GENESIS, batch_left=0 if start == 1 else None
     )
-    offset, torn = 0, 0
+    offset, torn, head_seq = 0, 0, None
     for number, raw in enumerate(raw_lines(path), start=1):
         if number >= start:
             if not raw.endswith(b"\n"):
                 torn = len(raw)
                 break
             checker.check(raw, number, offset)
+            if checker.chain == head:
+                head_seq = number
         elif number == start - 1 and from_chain is None:
             checker.chain = _recorded_chain(raw, name, number)
         offset += len(raw)
     if not torn:
         checker.finish()
     return Verified(
-        path=name, events=checker.seq, seq=checker.seq, chain=checker.chain, torn_bytes=torn
+        path=name,
+        events=checker.seq,
+        seq=checker.seq,
+        chain=checker.chain,
+        torn_bytes=torn,
+        head_seq=head_seq,
     )
 
 

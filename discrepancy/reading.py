@@ -148,7 +148,7 @@ def is_durable_line(raw: bytes) -> bool:
     if b'"chain"' not in raw:
         return False
     try:
-        obj = orjson.loads(raw)
+        obj = orjson.loads(raw.removeprefix(_BOM))  # a BOM there is then an integrity error
     except orjson.JSONDecodeError:
         return False
     return isinstance(obj, dict) and "chain" in obj
@@ -264,7 +264,7 @@ def read_durable(
     checker.finish()
 
 
-def _plain_event(raw: bytes, *, name: str, line: int, offset: int) -> Event | None:
+def plain_event(raw: bytes, *, name: str, line: int, offset: int) -> Event | None:
     if line == 1 and raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
     if not raw.strip():
@@ -292,6 +292,43 @@ def _plain_event(raw: bytes, *, name: str, line: int, offset: int) -> Event | No
         raise
 
 
+class BlockReader:
+    """The events of a block of lines from anywhere in a log (the Dask reader).
+
+    ``first_line`` is the file's first line (it decides whether the file is a
+    durable log) and ``previous_line`` the line just before the block (its
+    recorded seq and chain start the check; ``None`` at the file's start).
+    """
+
+    def __init__(self, name: str, first_line: bytes, previous_line: bytes | None) -> None:
+        self.name = name
+        self.checker: ChainCheck | None = None
+        if is_durable_line(first_line):
+            self.checker = ChainCheck(name)
+            if previous_line is not None:
+                try:
+                    obj = orjson.loads(previous_line)
+                    seq, chain = obj["seq"], obj["chain"]
+                except (orjson.JSONDecodeError, TypeError, KeyError):
+                    seq, chain = None, None
+                if type(seq) is not int or not isinstance(chain, str):
+                    raise LogDecodeError("not a durable log line", path=name)
+                self.checker = ChainCheck(name, seq=seq, chain=chain, batch_left=None)
+
+    def event(self, raw: bytes, offset: int) -> Event | None:
+        """The event of one line (with its ``\\n`` unless torn); None for a blank
+        line of a plain log. Errors name the line only as well as known: in a
+        durable log by its seq, in a plain one as 1 at offset 0 (else 0)."""
+        if self.checker is not None:
+            return self.checker.event(raw, self.checker.seq + 1, offset)
+        return plain_event(raw, name=self.name, line=1 if offset == 0 else 0, offset=offset)
+
+    def finish(self) -> None:
+        """Raise unless a durable log's last batch is whole (call at the file's end)."""
+        if self.checker is not None:
+            self.checker.finish()
+
+
 def read_events(path: str | Path) -> Iterator[Event]:
     """The events of one log (file, FIFO, pipe or ``-``), checked, in file order.
 
@@ -317,7 +354,7 @@ def read_events(path: str | Path) -> Iterator[Event]:
         return
     offset = 0
     for number, raw in enumerate(_prepend(first, lines), start=1):
-        event = _plain_event(raw, name=name, line=number, offset=offset)
+        event = plain_event(raw, name=name, line=number, offset=offset)
         offset += len(raw)
         if event is not None:
             yield event
