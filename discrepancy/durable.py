@@ -228,7 +228,8 @@ class EventLog:
                 if writable:
                     _recover(path, fd)
                 log._attach_sidecar()
-                log._catch_up()
+                overlay, new, to = log._catch_up()
+                log._advance(overlay, new, to)
                 if snapshot is not None:
                     log._load_snapshot(Path(snapshot))
         except BaseException:
@@ -282,16 +283,26 @@ class EventLog:
         with self._locked():
             if os.fstat(self._fd).st_size != self._end:
                 _recover(self.path, self._fd)  # a writer killed mid-batch left this
-            self._catch_up()
-            if expected_seq is not None and expected_seq != self._seq:
-                raise ConcurrencyError(expected=expected_seq, actual=self._seq)
-            overlay = self._ledger.overlay()
-            seqs, fresh = self._judge(batch, overlay)
-            if fresh:
-                self._write(fresh, overlay, seqs)
+            pending, new, (seq, chain, end) = self._catch_up()
+            try:
+                if expected_seq is not None and expected_seq != seq:
+                    raise ConcurrencyError(expected=expected_seq, actual=seq)
+                trial = pending.overlay()
+                seqs, fresh = self._judge(batch, trial, new, seq)
+                if fresh:
+                    data, last_chain = _batch_lines(fresh, seq, chain)
+                    _write_all(self.path, self._fd, end, data)
+                    pending.absorb(trial)
+                    new.update((e.id, seq + i) for i, e in enumerate(fresh, start=1))
+                    seq, chain, end = seq + len(fresh), last_chain, end + len(data)
+            finally:
+                # One sidecar transaction: what others appended, then this batch.
+                self._advance(pending, new, (seq, chain, end))
         return seqs
 
-    def _judge(self, batch: list[Event], overlay: Ledger) -> tuple[list[int], list[Event]]:
+    def _judge(
+        self, batch: list[Event], trial: Ledger, pending: dict[str, int], seq: int
+    ) -> tuple[list[int], list[Event]]:
         """The seqs of ``batch`` and the events to write; raises on a refusal."""
         seqs: list[int] = []
         fresh: list[Event] = []
@@ -303,37 +314,24 @@ class EventLog:
                     event=event.id,
                     rule="reserved-field",
                 )
-            found = overlay.refusal(event)
+            found = trial.refusal(event)
             if found is not None:
                 raise AppendRefused(found.detail, event=found.event, rule=found.rule)
-            known = new_seqs.get(event.id)
-            if known is None:
-                known = self._seq_of(event.id)
+            known = new_seqs.get(event.id) or pending.get(event.id) or self._seqs.get(event.id)
             if known is not None:
                 seqs.append(known)
                 continue
-            new_seqs[event.id] = self._seq + len(fresh) + 1
+            new_seqs[event.id] = seq + len(fresh) + 1
             seqs.append(new_seqs[event.id])
             fresh.append(event)
-            overlay.add(event)
+            trial.add(event)
         return seqs, fresh
 
-    def _seq_of(self, event_id: str) -> int | None:
-        return self._seqs.get(event_id)
-
-    def _write(self, fresh: list[Event], overlay: Ledger, seqs: list[int]) -> None:
-        seq, chain = self._seq, self._chain
-        lines: list[bytes] = []
-        for number, event in enumerate(fresh):
-            marker = len(fresh) if number == 0 else None
-            seq += 1
-            chain = next_chain(chain, _line_body(event, marker))
-            lines.append(durable_line(event, seq, chain, batch=marker))
-        data = b"".join(lines)
-        _write_all(self.path, self._fd, self._end, data)
-        self._end += len(data)
-        self._seq, self._chain = seq, chain
-        new = {e.id: self._seq - len(fresh) + i + 1 for i, e in enumerate(fresh)}
+    def _advance(self, overlay: Ledger, new: dict[str, int], to: tuple[int, str, int]) -> None:
+        """Move to ``to`` (seq, chain, end), taking in the facts read or written."""
+        if to == (self._seq, self._chain, self._end):
+            return
+        self._seq, self._chain, self._end = to
         self._remember(overlay, new)
 
     def _remember(self, overlay: Ledger, new: dict[str, int]) -> None:
@@ -371,11 +369,16 @@ class EventLog:
         self._ledger = sidecar.ledger
         self._seqs = sidecar.seqs
 
-    def _catch_up(self) -> None:
-        """Read and check lines appended since we last looked (by anyone)."""
+    def _catch_up(self) -> tuple[Ledger, dict[str, int], tuple[int, str, int]]:
+        """Read and check lines appended since we last looked (by anyone).
+
+        Their facts are recorded in chunks; the last chunk's (an overlay, the
+        seqs of its events, and the seq, chain and end reached) is returned
+        for the caller to :meth:`_advance` with, in one transaction with its
+        own batch.
+        """
+        overlay, new = self._ledger.overlay(), dict[str, int]()
         size = os.fstat(self._fd).st_size
-        if size == self._end:
-            return
         if size < self._end:
             raise LogIntegrityError(
                 f"the log shrank from {self._end} to {size} bytes while open",
@@ -383,19 +386,19 @@ class EventLog:
                 line=self._seq,
             )
         checker = ChainCheck(str(self.path), seq=self._seq, chain=self._chain, batch_left=None)
-        overlay, new = self._ledger.overlay(), dict[str, int]()
-        with self.path.open("rb") as reader:
-            reader.seek(self._end)
-            for raw in reader:
-                event = checker.event(raw, checker.seq + 1)
-                overlay.add(event)
-                new.setdefault(event.id, checker.seq)
-                self._end += len(raw)
-                self._seq, self._chain = checker.seq, checker.chain
-                if len(new) >= _CATCH_UP_CHUNK:
-                    self._remember(overlay, new)
-                    overlay, new = self._ledger.overlay(), {}
-        self._remember(overlay, new)
+        end = self._end
+        if size > end:
+            with self.path.open("rb") as reader:
+                reader.seek(end)
+                for raw in reader:
+                    event = checker.event(raw, checker.seq + 1)
+                    overlay.add(event)
+                    new.setdefault(event.id, checker.seq)
+                    end += len(raw)
+                    if len(new) >= _CATCH_UP_CHUNK:
+                        self._advance(overlay, new, (checker.seq, checker.chain, end))
+                        overlay, new = self._ledger.overlay(), {}
+        return overlay, new, (checker.seq, checker.chain, end)
 
     def write_snapshot(self, path: str | Path) -> None:
         """Save the log's events with the seq, chain and byte offset they cover.
@@ -482,6 +485,17 @@ def _snapshot_events(path: Path, log: Path) -> list[Event]:
     if len(events) != seq:
         raise SnapshotMismatch(f"{path}: holds {len(events)} events, its header says {seq}")
     return events
+
+
+def _batch_lines(fresh: list[Event], seq: int, chain: str) -> tuple[bytes, str]:
+    """The lines of a batch after ``seq`` and ``chain``, and the last chain."""
+    lines: list[bytes] = []
+    for number, event in enumerate(fresh):
+        marker = len(fresh) if number == 0 else None
+        seq += 1
+        chain = next_chain(chain, _line_body(event, marker))
+        lines.append(durable_line(event, seq, chain, batch=marker))
+    return b"".join(lines), chain
 
 
 def _write_all(path: Path, fd: int, end: int, data: bytes) -> None:

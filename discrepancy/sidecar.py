@@ -28,6 +28,7 @@ SIDECAR_VERSION: Final = 1
 """The sidecar format this code writes and reads (``PRAGMA user_version``)."""
 
 SUFFIX: Final = ".ledger"
+_COMPANIONS: Final = ("-journal", "-wal", "-shm")
 
 _SCHEMA: Final = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID",
@@ -103,11 +104,14 @@ class Sidecar:
                 return None
         try:
             if fresh:
-                for stale in (path, path.with_name(path.name + "-journal")):
+                for stale in (path, *(path.with_name(path.name + s) for s in _COMPANIONS)):
                     if stale.exists() and stat.S_ISREG(os.lstat(stale).st_mode):
                         stale.unlink()
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA synchronous = FULL")
+            # Atomic, not synchronous: a commit lost to a power cut leaves the
+            # sidecar behind the log, which the next open catches up on.
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 db.execute("BEGIN IMMEDIATE")
