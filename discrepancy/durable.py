@@ -225,9 +225,9 @@ class EventLog:
         try:
             with log._locked():
                 _check_durable(path, fd)
-                if writable:
-                    _recover(path, fd)
                 log._attach_sidecar()
+                if writable:  # lines the sidecar covers are whole batches: look after them
+                    _recover(path, fd, floor=log._end)
                 overlay, new, to = log._catch_up()
                 log._advance(overlay, new, to)
                 if snapshot is not None:
@@ -282,7 +282,8 @@ class EventLog:
             raise LogWriteError("cannot append: the log is read-only", path=self.path)
         with self._locked():
             if os.fstat(self._fd).st_size != self._end:
-                _recover(self.path, self._fd)  # a writer killed mid-batch left this
+                # A writer killed mid-batch left this.
+                _recover(self.path, self._fd, floor=self._end)
             pending, new, (seq, chain, end) = self._catch_up()
             try:
                 if expected_seq is not None and expected_seq != seq:
@@ -568,10 +569,15 @@ def _line_before(path: Path, offset: int) -> bytes | None:
             back *= 4
 
 
-def _recover(path: Path, fd: int) -> None:
-    """Move a torn last line and an incomplete last batch to a side file."""
+def _recover(path: Path, fd: int, *, floor: int = 0) -> None:
+    """Move a torn last line and an incomplete last batch to a side file.
+
+    ``floor`` is where whole batches are known to end (the sidecar's offset).
+    """
     size = os.fstat(fd).st_size
-    keep = _whole_batches_end(path, size)
+    if size == floor:
+        return
+    keep = _whole_batches_end(path, size, floor)
     if keep == size:
         return
     with path.open("rb") as reader:
@@ -589,17 +595,21 @@ def _recover(path: Path, fd: int) -> None:
     )
 
 
-def _whole_batches_end(path: Path, size: int) -> int:
+def _whole_batches_end(path: Path, size: int, floor: int) -> int:
     """The byte offset where the last whole batch ends (``size`` if all is whole).
 
     Reads backwards from the end: past a torn last line, then over the last
-    batch's lines to the line that carries its ``batch`` marker. A log
-    written before batch markers has none; then only a torn line is cut.
+    batch's lines to the line that carries its ``batch`` marker, but not
+    below ``floor`` (whole batches end there: lines after it without a marker
+    are a batch cut short). A log written before batch markers has none; with
+    no floor, only its torn line is cut.
     """
     with path.open("rb") as reader:
         lines = _lines_backwards(reader, size)
         cut = next(lines)[0]  # where the bytes after the last newline begin
         for seen, (start, line) in enumerate(lines, start=1):
+            if start < floor:
+                return floor
             marker = _marker(line)
             if marker is not None:
                 return cut if marker <= seen else start
