@@ -46,10 +46,11 @@ import structlog
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
+from discrepancy.collector import paused_gc
 from discrepancy.errors import LogDecodeError, LogIntegrityError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
 from discrepancy.reading import BlockReader
-from discrepancy.state import State, paused_gc, replay
+from discrepancy.state import State, replay
 
 if TYPE_CHECKING:
     from distributed import Client

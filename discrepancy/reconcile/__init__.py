@@ -27,6 +27,7 @@ from discrepancy.events import Claim, Reopening, Resolution
 from discrepancy.policy import PolicyClaim, PolicyName, choose, learn, majority
 from discrepancy.reconcile.anomalies import reused_claim_id, reused_event_id, unknown_sources
 from discrepancy.reconcile.proposition import reconcile_proposition, sole_claim
+from discrepancy.reconcile.reasons import BestReason, GradeReason, Reasons, Standing, explain
 from discrepancy.reconcile.registry import Registry, source_groups
 from discrepancy.reconcile.stances import NO_STANCES, Stances, effective_stances
 from discrepancy.reconcile.support import SWEEP_FROM
@@ -46,12 +47,17 @@ __all__ = [
     "STATUSES",
     "Anomaly",
     "AnomalyKind",
+    "BestReason",
     "ClaimFinding",
     "Contradiction",
+    "GradeReason",
     "PropositionFinding",
+    "Reasons",
     "Reconciliation",
     "Registry",
+    "Standing",
     "Status",
+    "explain",
     "reconcile",
     "source_groups",
 ]

@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TypeVar
+from typing import Literal, TypeVar
+
+import attrs
 
 from discrepancy.events import Claim, Reopening, Resolution
 from discrepancy.reconcile.anomalies import kind_mismatch, supersedes_reference
@@ -24,6 +26,63 @@ from discrepancy.reconcile.types import Anomaly, ClaimFinding, PropositionFindin
 from discrepancy.values import Amount, Number, Value, ValueKind, compatible
 
 RankKey = tuple[bool, int, int, int | float | Decimal, float, str]
+"""(not supported, -voices, reliability rank, width, upper bound, claim id)."""
+
+GradeRule = Literal[
+    "unregistered",
+    "against-ruling",
+    "against-supported",
+    "supported",
+    "supported-but-contradicted",
+    "allied",
+    "contradicted",
+    "otherwise",
+]
+"""The branch of the credibility rule of SPEC section 4 that applied, in its order."""
+
+
+@attrs.frozen(kw_only=True)
+class Worked:
+    """The intermediate results of one proposition's steps, for findings and reasons."""
+
+    kind: ValueKind
+    counted: list[Claim]
+    live: list[Claim]
+    resolution: Resolution | None
+    relations: Relations
+
+
+def work(
+    events: Sequence[Claim | Resolution | Reopening],
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, Stances],
+    registry: Registry,
+    anomalies: list[Anomaly],
+    *,
+    sweep_from: int = SWEEP_FROM,
+) -> Worked | None:
+    """Run the steps up to support and contradiction; ``None`` with no claim or ruling."""
+    claims, resolutions, latest_reopen = _gather(events, claim_of)
+    if not claims and not resolutions:
+        return None
+    kind = _kind_of(claims, resolutions)
+    counted = _counted(claims, kind, anomalies)
+    in_kind = _counted(resolutions, kind, anomalies)
+    live = _live(claims, counted, kind, claim_of, stances, anomalies)
+    relations = Relations(
+        live,
+        {c.claim: stances.get(c.claim, NO_STANCES).confirmers for c in live},
+        {c.claim: bool(stances.get(c.claim, NO_STANCES).denials) for c in live},
+        registry,
+        sweep_from=sweep_from,
+    )
+    return Worked(
+        kind=kind,
+        counted=counted,
+        live=live,
+        resolution=in_force(in_kind, latest_reopen),
+        relations=relations,
+    )
 
 
 def reconcile_proposition(
@@ -38,31 +97,25 @@ def reconcile_proposition(
     sweep_from: int = SWEEP_FROM,
 ) -> PropositionFinding | None:
     """The finding of proposition ``key`` from its events; ``None`` with no claim or ruling."""
-    claims, resolutions, latest_reopen = _gather(events, claim_of)
-    if not claims and not resolutions:
+    worked = work(events, claim_of, stances, registry, anomalies, sweep_from=sweep_from)
+    if worked is None:
         return None
-    kind = _kind_of(claims, resolutions)
-    counted = _counted(claims, kind, anomalies)
-    in_kind = _counted(resolutions, kind, anomalies)
-    live = _live(claims, counted, kind, claim_of, stances, anomalies)
-    resolution = in_force(in_kind, latest_reopen)
-    relations = Relations(
-        live,
-        {c.claim: stances.get(c.claim, NO_STANCES).confirmers for c in live},
-        {c.claim: bool(stances.get(c.claim, NO_STANCES).denials) for c in live},
-        registry,
-        sweep_from=sweep_from,
+    counted, live, resolution, relations = (
+        worked.counted,
+        worked.live,
+        worked.resolution,
+        worked.relations,
     )
     live_ids = {c.claim for c in live}
     findings = tuple(
         _finding(c, c.claim in live_ids, relations, resolution, stances, registry)
         for c in (sorted(counted, key=lambda c: c.claim) if len(counted) > 1 else counted)
     )
-    low, high = estimate(kind, live)
+    low, high = estimate(worked.kind, live)
     best, ranking = _best(live, resolution, relations, stances, registry, ranked=ranked)
     return PropositionFinding(
         proposition=key,
-        kind=kind,
+        kind=worked.kind,
         status=status_of(resolution, counted, live, relations),
         best=best,
         low=low,
@@ -176,19 +229,28 @@ def credibility(
     claim: Claim, relations: Relations, resolution: Resolution | None, registry: Registry
 ) -> int:
     """The information grade of a live claim: the first rule of SPEC section 4 that applies."""
+    return grade_rule(claim, relations, resolution, registry)[0]
+
+
+def grade_rule(
+    claim: Claim, relations: Relations, resolution: Resolution | None, registry: Registry
+) -> tuple[int, GradeRule]:
+    """The grade of a live claim and the branch of SPEC section 4 that gave it."""
     if not registry.registered(claim.source):
-        return 6
+        return 6, "unregistered"
     supported = relations.supported[claim.claim]
     if resolution is not None and not compatible(claim.value, resolution.value):
-        return 5
+        return 5, "against-ruling"
     if not supported and relations.against_supported(claim.claim):
-        return 5
+        return 5, "against-supported"
     contradicted = relations.contradicted[claim.claim]
     if supported and not contradicted:
-        return 1
-    if supported or relations.allied[claim.claim]:
-        return 2
-    return 4 if contradicted else 3
+        return 1, "supported"
+    if supported:
+        return 2, "supported-but-contradicted"
+    if relations.allied[claim.claim]:
+        return 2, "allied"
+    return (4, "contradicted") if contradicted else (3, "otherwise")
 
 
 def _finding(
@@ -209,8 +271,8 @@ def _finding(
         credibility=credibility(claim, relations, resolution, registry) if live else None,
         independently_supported=live and relations.supported[claim.claim],
         contradicted=live and relations.contradicted[claim.claim],
-        confirmed_by=tuple(sorted(found.confirmers)),
-        denied_by=tuple(sorted({d.source for d in found.denials})),
+        confirmed_by=tuple(sorted(found.confirmers)) if found.confirmers else (),
+        denied_by=tuple(sorted({d.source for d in found.denials})) if found.denials else (),
     )
 
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from itertools import combinations
 from typing import Final, TypeAlias
 
 from discrepancy.events import Claim
@@ -42,6 +43,9 @@ Point: TypeAlias = tuple[Bound, Bound]
 
 SWEEP_FROM: Final = 24
 """From this many distinct live values on, quadrant counts are swept, not paired."""
+
+EXACT_PARTIES: Final = 6
+"""Sources of at most this many parties are counted by party subsets (2**6 - 1 of them)."""
 
 
 def point_of(value: Value, codes: dict[Value, int]) -> Point:
@@ -154,9 +158,11 @@ class Relations:
         self._registry = registry
         distinct = set(self._points.values())
         count: Counter = sweep_counts if len(distinct) >= sweep_from else brute_counts
-        registered = [
-            (self._points[c.claim], c.source) for c in live if c.source in registry.parties
-        ]
+        registered = list(
+            dict.fromkeys(
+                (self._points[c.claim], c.source) for c in live if c.source in registry.parties
+            )
+        )
         self._by_source = registered
         groups = registry.groups
         self._groups = count([(p, groups[s]) for p, s in registered], distinct)
@@ -216,8 +222,13 @@ class Relations:
                 self.supported[claim.claim] = False
                 self.allied[claim.claim] = False
                 continue
-            self.supported[claim.claim] = any(registry.independent(s, source) for s in confirming)
-            self.allied[claim.claim] = any(registry.allied(s, source) for s in confirming)
+            if confirming:
+                self.supported[claim.claim] = any(
+                    registry.independent(s, source) for s in confirming
+                )
+                self.allied[claim.claim] = any(registry.allied(s, source) for s in confirming)
+            else:
+                self.supported[claim.claim] = self.allied[claim.claim] = False
             if self._groups[self._points[claim.claim]] >= 2:
                 self.supported[claim.claim] = True  # another group's source backs it
             elif registry.parties[source]:
@@ -228,41 +239,55 @@ class Relations:
     def _within_group(self, lone: Sequence[Claim], count: Counter) -> None:
         """Support and alliance for claims whose quadrant holds only their own group.
 
-        Inside one group a backer may still be independent (a chain of shared
-        parties, none shared with the claimant). With one party ``p``, the
-        claimant's group-mates in the quadrant that lack ``p`` are independent
-        of it and those with ``p`` are allied, so two counts decide; with more
-        parties the quadrant's sources are looked at one by one.
+        Inside one group a backer may still be independent (joined through a
+        chain of parties, sharing none with the claimant). With ``A`` the
+        distinct sources in the quadrant that share a party with the claimant
+        (the claimant among them) and ``C`` all distinct registered sources
+        there, some backer is independent iff ``C > A`` and some is allied iff
+        ``A > 1``. ``A`` is counted by inclusion and exclusion over the
+        claimant's party subsets ``Q``, from the number of quadrant sources
+        holding all of ``Q``; a claimant of more than :data:`EXACT_PARTIES`
+        parties has its quadrant's sources looked at one by one instead.
         """
         registry = self._registry
-        queries = {self._points[c.claim] for c in lone}
-        sources = count(self._by_source, queries)
-        by_party: dict[str, set[Point]] = {}
+        sources = count(self._by_source, {self._points[c.claim] for c in lone})
+        # With its claimant alone in the quadrant, a claim has no backer at all.
+        lone = [c for c in lone if sources[self._points[c.claim]] > 1]
+        asked: dict[frozenset[str], set[Point]] = {}
         for claim in lone:
             named = registry.parties[claim.source]
-            if len(named) == 1:
-                by_party.setdefault(next(iter(named)), set()).add(self._points[claim.claim])
-        members: dict[str, list[Coloured]] = {party: [] for party in by_party}
-        for point, source in self._by_source:
-            for party in registry.parties[source]:
-                bucket = members.get(party)
-                if bucket is not None:
-                    bucket.append((point, source))
-        holding: dict[tuple[str, Point], int] = {}
-        for party, asked in by_party.items():
-            for point, found in count(members[party], asked).items():
-                holding[party, point] = found
+            if len(named) <= EXACT_PARTIES:
+                for subset in _subsets(named):
+                    asked.setdefault(subset, set()).add(self._points[claim.claim])
+        holding = self._holding(asked, count)
         for claim in lone:
             point = self._points[claim.claim]
             named = registry.parties[claim.source]
-            if len(named) == 1:
-                with_party = holding[next(iter(named)), point]
-                independent = sources[point] - with_party > 0
-                allied = with_party > 1  # the claimant itself holds the party
+            if len(named) <= EXACT_PARTIES:
+                sharing = sum(
+                    (1 if len(q) % 2 else -1) * holding[q][point] for q in _subsets(named)
+                )
+                independent, allied = sources[point] > sharing, sharing > 1
             else:
                 independent, allied = self._look(claim.source, point)
             self.supported[claim.claim] = self.supported[claim.claim] or independent
             self.allied[claim.claim] = self.allied[claim.claim] or allied
+
+    def _holding(
+        self, asked: Mapping[frozenset[str], set[Point]], count: Counter
+    ) -> dict[frozenset[str], dict[Point, int]]:
+        """Party subset -> point -> distinct quadrant sources holding every party of it."""
+        registry = self._registry
+        members: dict[frozenset[str], list[Coloured]] = {q: [] for q in asked}
+        for point, source in self._by_source:
+            named = registry.parties[source]
+            if len(named) <= EXACT_PARTIES:
+                wanted: Iterable[frozenset[str]] = (q for q in _subsets(named) if q in members)
+            else:
+                wanted = (q for q in members if q <= named)
+            for subset in wanted:
+                members[subset].append((point, source))
+        return {q: count(members[q], points) for q, points in asked.items()}
 
     def _look(self, claimant: str, point: Point) -> tuple[bool, bool]:
         """(independent backer, allied backer) in ``point``'s quadrant, one by one."""
@@ -315,6 +340,14 @@ class Relations:
         lows, least = found
         reach = bisect_right(lows, -point[0])  # points with low >= point's low
         return reach > 0 and least[reach - 1] <= point[1]
+
+
+def _subsets(parties: frozenset[str]) -> Iterator[frozenset[str]]:
+    """The non-empty subsets of ``parties``."""
+    items = sorted(parties)
+    for size in range(1, len(items) + 1):
+        for chosen in combinations(items, size):
+            yield frozenset(chosen)
 
 
 Span: TypeAlias = tuple[Bound, Bound, frozenset[Point]] | None
