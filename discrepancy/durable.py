@@ -49,17 +49,25 @@ from discrepancy.reading import (
     GENESIS,
     ChainCheck,
     is_durable_line,
+    line_ending_at,
     next_chain,
     raw_lines,
     read_durable,
+    tail_events,
 )
 from discrepancy.sidecar import Sidecar
-from discrepancy.state import State, replay
+from discrepancy.snapshot import (
+    STATE_SNAPSHOT_VERSION,
+    load_state,
+    read_header,
+    state_snapshot_bytes,
+)
+from discrepancy.state import EMPTY, State, evolve, replay
 
 __all__ = ["GENESIS", "EventLog", "Verified", "durable_line", "next_chain", "verify"]
 
-SNAPSHOT_VERSION: Final = 1
-"""The snapshot format this code writes and reads."""
+SNAPSHOT_VERSION: Final = STATE_SNAPSHOT_VERSION
+"""The snapshot format this code writes (it reads versions 1 and 2)."""
 
 _CATCH_UP_CHUNK: Final = 1 << 16
 _log = structlog.get_logger(__name__)
@@ -207,7 +215,7 @@ class EventLog:
         self._ledger = Ledger()
         self._seqs: MutableMapping[str, int] = {}
         self._sidecar: Sidecar | None = None
-        self._snapshot: list[Event] | None = None
+        self._base: tuple[State, int, str, int] = (EMPTY, 0, GENESIS, 0)
         self._state: tuple[int, State] | None = None
 
     @classmethod
@@ -248,15 +256,18 @@ class EventLog:
         return self._chain
 
     def state(self) -> State:
-        """The state of every event in the log (read when first asked for)."""
+        """The state of every event in the log (read when first asked for,
+        from the snapshot given to :meth:`open` if any)."""
         if self._state is None or self._state[0] != self._seq:
-            if self._snapshot is not None:
-                start = len(self._snapshot) + 1
-                tail = (e for s, e in read_durable(self.path) if s >= start)
-                events: Iterable[Event] = [*self._snapshot, *tail]
+            base, seq, chain, offset = self._base
+            tail = tail_events(self.path, seq=seq, chain=chain, offset=offset, end=self._end)
+            if seq == 0:
+                state = replay(tail)
             else:
-                events = (e for _, e in read_durable(self.path))
-            self._state = (self._seq, replay(events))
+                state = base
+                for event in tail:
+                    state = evolve(state, event)
+            self._state = (self._seq, state)
         return self._state[1]
 
     def read(self, from_seq: int = 1) -> Iterator[Event]:
@@ -402,37 +413,34 @@ class EventLog:
         return overlay, new, (checker.seq, checker.chain, end)
 
     def write_snapshot(self, path: str | Path) -> None:
-        """Save the log's events with the seq, chain and byte offset they cover.
+        """Save the reduced state with the seq, chain and byte offset it covers.
 
-        The format (version 1): a header line
-        ``{"snapshot": 1, "seq": N, "chain": C, "offset": B, "events": K}``,
-        then one line per event, ``{"seq": n, "event": {...}}`` in seq order.
+        Snapshot format version 2 (:mod:`discrepancy.snapshot`): a JSON header
+        line, then the state, which opens without decoding a single event.
         Written to a new temporary file beside it (``O_EXCL | O_NOFOLLOW``),
         fsynced, then renamed into place.
         """
-        target = Path(path)
-        header = {
-            "snapshot": SNAPSHOT_VERSION,
-            "seq": self._seq,
-            "chain": self._chain,
-            "offset": self._end,
-            "events": self._seq,
-        }
-        lines = [orjson.dumps(header)]
-        lines.extend(
-            orjson.dumps({"seq": seq, "event": encode_event(event)})
-            for seq, event in read_durable(self.path)
-        )
-        _replace_atomically(target, b"\n".join(lines) + b"\n")
+        state = self.state()
+        data = state_snapshot_bytes(state, seq=self._seq, chain=self._chain, offset=self._end)
+        _replace_atomically(Path(path), data)
 
     def _load_snapshot(self, path: Path) -> None:
+        header, handle = read_header(path)
+        seq, chain, offset = header["seq"], header["chain"], header["offset"]
         try:
-            self._snapshot = _snapshot_events(path, self.path)
-        except (orjson.JSONDecodeError, LogDecodeError, KeyError, TypeError) as exc:
-            reason = exc.reason if isinstance(exc, LogDecodeError) else "malformed"
-            raise SnapshotMismatch(f"{path}: not a snapshot ({reason})") from None
-        except OSError as exc:
-            raise SnapshotMismatch(f"{path}: cannot read: {exc.strerror}") from None
+            _check_snapshot_matches(path, self.path, seq, chain, offset)
+            if offset > self._end:
+                raise SnapshotMismatch(f"{path}: the log is shorter than the snapshot")
+        except BaseException:
+            handle.close()
+            raise
+        if header["snapshot"] == STATE_SNAPSHOT_VERSION:
+            state = load_state(path, handle, header["events"])
+        else:
+            with handle:
+                state = replay(_snapshot_events(path, handle, seq))
+        self._base = (state, seq, chain, offset)
+        self._state = None
 
     def close(self) -> None:
         """Close the file (and the sidecar)."""
@@ -464,25 +472,34 @@ class _Lock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
-def _snapshot_events(path: Path, log: Path) -> list[Event]:
-    with path.open("rb") as handle:
-        header = orjson.loads(handle.readline())
-        if not isinstance(header, dict) or header.get("snapshot") != SNAPSHOT_VERSION:
-            raise SnapshotMismatch(f"{path}: not a version {SNAPSHOT_VERSION} snapshot")
-        seq, chain, offset = header["seq"], header["chain"], header["offset"]
-        if type(seq) is not int or type(offset) is not int or not isinstance(chain, str):
-            raise TypeError
-        if seq:
-            line = _line_before(log, offset)
-            if line is None:
-                raise SnapshotMismatch(f"{path}: the log is shorter than the snapshot")
-            last = orjson.loads(line)
-            if last.get("seq") != seq or last.get("chain") != chain:
-                raise SnapshotMismatch(
-                    f"{path}: covers seq {seq} with chain {chain}, but the log's line there "
-                    f"has seq {last.get('seq')} and chain {last.get('chain')}"
-                )
+def _check_snapshot_matches(path: Path, log: Path, seq: int, chain: str, offset: int) -> None:
+    """Refuse a snapshot unless the log's line ending at ``offset`` has its seq and chain."""
+    if not seq:
+        if offset:
+            raise SnapshotMismatch(f"{path}: covers no line but {offset} bytes")
+        return
+    line = line_ending_at(log, offset)
+    if line is None:
+        raise SnapshotMismatch(f"{path}: the log is shorter than the snapshot")
+    try:
+        last = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        last = {}
+    if not isinstance(last, dict) or last.get("seq") != seq or last.get("chain") != chain:
+        found = last if isinstance(last, dict) else {}
+        raise SnapshotMismatch(
+            f"{path}: covers seq {seq} with chain {chain}, but the log's line there has seq "
+            f"{found.get('seq')} and chain {found.get('chain')}"
+        )
+
+
+def _snapshot_events(path: Path, handle: BinaryIO, seq: int) -> list[Event]:
+    """The events of a version 1 snapshot (one per line after the header)."""
+    try:
         events = [decode_event(orjson.loads(line)["event"]) for line in handle]
+    except (orjson.JSONDecodeError, LogDecodeError, KeyError, TypeError) as exc:
+        reason = exc.reason if isinstance(exc, LogDecodeError) else "malformed"
+        raise SnapshotMismatch(f"{path}: not a snapshot ({reason})") from None
     if len(events) != seq:
         raise SnapshotMismatch(f"{path}: holds {len(events)} events, its header says {seq}")
     return events
@@ -541,7 +558,7 @@ def _matches(path: Path, fd: int, covers: tuple[int, str, int]) -> bool:
         return False
     if seq == 0:
         return offset == 0 and chain == GENESIS
-    line = _line_before(path, offset)
+    line = line_ending_at(path, offset)
     if line is None:
         return False
     try:
@@ -549,24 +566,6 @@ def _matches(path: Path, fd: int, covers: tuple[int, str, int]) -> bool:
     except orjson.JSONDecodeError:
         return False
     return isinstance(last, dict) and last.get("seq") == seq and last.get("chain") == chain
-
-
-def _line_before(path: Path, offset: int) -> bytes | None:
-    """The whole line that ends at byte ``offset`` of ``path``, if there is one."""
-    if offset <= 0:
-        return None
-    with path.open("rb") as reader:
-        back = 1 << 16
-        while True:
-            start = max(0, offset - back)
-            reader.seek(start)
-            chunk = reader.read(offset - start)
-            if len(chunk) != offset - start or not chunk.endswith(b"\n"):
-                return None
-            cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
-            if cut != -1 or start == 0:
-                return chunk[cut + 1 :]
-            back *= 4
 
 
 def _recover(path: Path, fd: int, *, floor: int = 0) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+import attrs
 import orjson
 
 from discrepancy.codec import MAX_DEPTH, decode_event, decode_line
@@ -262,6 +263,61 @@ def read_durable(
         yield number, checker.event(raw, number, offset)
         offset += len(raw)
     checker.finish()
+
+
+def line_ending_at(path: Path, offset: int) -> bytes | None:
+    """The whole line that ends at byte ``offset`` of ``path``, if there is one."""
+    if offset <= 0:
+        return None
+    with path.open("rb") as reader:
+        back = 1 << 16
+        while True:
+            start = max(0, offset - back)
+            reader.seek(start)
+            chunk = reader.read(offset - start)
+            if len(chunk) != offset - start or not chunk.endswith(b"\n"):
+                return None
+            cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
+            if cut != -1 or start == 0:
+                return chunk[cut + 1 :]
+            back *= 4
+
+
+@attrs.frozen
+class LogTail:
+    """The lines of a durable log after byte ``offset``, whose line before has
+    ``seq`` and ``chain`` (what a snapshot leaves to read)."""
+
+    path: str | Path
+    seq: int
+    chain: str
+    offset: int
+
+
+def tail_events(
+    path: str | Path, *, seq: int, chain: str, offset: int, end: int | None = None
+) -> Iterator[Event]:
+    """The events of a durable log's lines from byte ``offset`` (to ``end``),
+    checked from the ``seq`` and ``chain`` of the line before (trusted: a
+    snapshot or a sidecar vouched for it). A regular file: this one seeks."""
+    name = _name(path)
+    checker = ChainCheck(name, seq=seq, chain=chain, batch_left=0 if offset == 0 else None)
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise LogDecodeError(f"cannot read: {exc.strerror}", path=name) from None
+    with handle:
+        handle.seek(offset)
+        left = None if end is None else end - offset
+        for raw in handle:
+            if left is not None:
+                if left <= 0:
+                    break
+                left -= len(raw)
+            yield checker.event(raw, checker.seq + 1, offset)
+            offset += len(raw)
+    if offset == 0 or end is None:
+        checker.finish()
 
 
 def plain_event(raw: bytes, *, name: str, line: int, offset: int) -> Event | None:

@@ -325,5 +325,5 @@ def test_a_snapshot_of_another_log_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SnapshotMismatch, match="shorter"):
         EventLog.open(tmp_path / "short.log", snapshot=snap)
     (tmp_path / "junk.snapshot").write_bytes(b'{"snapshot": 9}\n')
-    with pytest.raises(SnapshotMismatch, match="not a version 1 snapshot"):
+    with pytest.raises(SnapshotMismatch, match="not a version 1 or 2 snapshot"):
         EventLog.open(first, snapshot=tmp_path / "junk.snapshot")

@@ -24,13 +24,24 @@ from discrepancy.cli import (
     generate,
     import_table,
     replay,
+    snapshot,
     verify,
 )
 from discrepancy.cli._usage import UsageError
 from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError
 
-_COMMANDS = (replay, explain, contradictions, diff, append, verify, generate, import_table)
+_COMMANDS = (
+    replay,
+    explain,
+    contradictions,
+    diff,
+    append,
+    verify,
+    snapshot,
+    generate,
+    import_table,
+)
 
 
 def _version() -> str:
