@@ -53,7 +53,8 @@ def build(path: Path, events: int) -> None:
 
 def _claim(log: Path, number: int) -> dict[str, object]:
     """A fresh claim by the log's first source (the write rules accept it)."""
-    first = orjson.loads(log.open("rb").readline())
+    with log.open("rb") as handle:
+        first = orjson.loads(handle.readline())
     return {
         "type": "claim",
         "id": f"bench-{number}-{time.time_ns()}",
@@ -90,12 +91,36 @@ def time_appends(log: Path, repeat: int) -> dict[str, float]:
     }
 
 
+def time_snapshot(log: Path) -> dict[str, float]:
+    """A full replay of ``log`` against one that starts from ``LOG.snapshot``."""
+    from discrepancy.logs import replay_paths
+
+    snapshot = Path(f"{log}.snapshot")
+    snapshot.unlink(missing_ok=True)
+    started = time.perf_counter()
+    full = replay_paths([log])
+    row = {"full_open_s": time.perf_counter() - started}
+    started = time.perf_counter()
+    with EventLog.open(log) as opened:
+        opened.write_snapshot(snapshot)
+    row["snapshot_write_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    fast = replay_paths([log])
+    row["snapshot_open_s"] = time.perf_counter() - started
+    assert len(fast) == len(full)
+    row["snapshot_bytes"] = snapshot.stat().st_size
+    return row
+
+
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 200_000])
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--dir", type=Path, help="keep the logs here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--snapshot", action="store_true", help="also time replay from a snapshot vs in full"
+    )
     args = parser.parse_args(argv)
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,6 +140,15 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
             started = time.perf_counter()
             row["events"] = verify(log).events
             row["verify_s"] = time.perf_counter() - started
+            if args.snapshot:
+                row |= time_snapshot(log)
+                print(
+                    f"{size:>10,} events: replay in full {row['full_open_s']:.2f} s, from a "
+                    f"snapshot {row['snapshot_open_s']:.2f} s "
+                    f"({row['full_open_s'] / row['snapshot_open_s']:.1f}x); writing it "
+                    f"{row['snapshot_write_s']:.2f} s, {row['snapshot_bytes']:,} bytes",
+                    flush=True,
+                )
             results[str(size)] = row
             print(
                 f"{size:>10,} events: append {row['library_ms']:7.1f} ms in process, "
