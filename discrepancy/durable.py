@@ -63,6 +63,7 @@ from discrepancy.snapshot import (
     state_snapshot_bytes,
 )
 from discrepancy.state import EMPTY, State, evolve, replay
+from discrepancy.verify_ranges import PARALLEL_FROM, verify_ranges
 
 __all__ = ["GENESIS", "EventLog", "Verified", "durable_line", "next_chain", "verify"]
 
@@ -125,6 +126,11 @@ def verify(
     name = "<stdin>" if str(path) == "-" else str(path)
     if str(path) != "-" and not os.path.lexists(path):
         raise LogIntegrityError("no such log", path=name, line=0)
+    if from_seq is None and _worth_parallel(path):
+        seq, chain, torn, head_seq = verify_ranges(Path(path), head=head)
+        return Verified(
+            path=name, events=seq, seq=seq, chain=chain, torn_bytes=torn, head_seq=head_seq
+        )
     start = 1 if from_seq is None else from_seq
     checker = ChainCheck(
         name, seq=start - 1, chain=from_chain or GENESIS, batch_left=0 if start == 1 else None
@@ -150,6 +156,17 @@ def verify(
         chain=checker.chain,
         torn_bytes=torn,
         head_seq=head_seq,
+    )
+
+
+def _worth_parallel(path: str | Path) -> bool:
+    """A regular file big enough to split over processes (never a stream)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (
+        stat.S_ISREG(info.st_mode) and info.st_size >= PARALLEL_FROM and (os.cpu_count() or 1) > 1
     )
 
 
