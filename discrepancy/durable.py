@@ -406,7 +406,9 @@ class EventLog:
         for the caller to :meth:`_advance` with, in one transaction with its
         own batch.
         """
-        overlay, new = self._ledger.overlay(), dict[str, int]()
+        # Rebuilding a sidecar from the start: judge from memory, write in chunks.
+        root = Ledger() if self._end == 0 and self._sidecar is not None else self._ledger
+        overlay, new = root.overlay(), dict[str, int]()
         size = os.fstat(self._fd).st_size
         if size < self._end:
             raise LogIntegrityError(
@@ -426,7 +428,9 @@ class EventLog:
                     end += len(raw)
                     if len(new) >= _CATCH_UP_CHUNK:
                         self._advance(overlay, new, (checker.seq, checker.chain, end))
-                        overlay, new = self._ledger.overlay(), {}
+                        if root is not self._ledger:
+                            root.absorb(overlay)
+                        overlay, new = root.overlay(), {}
         return overlay, new, (checker.seq, checker.chain, end)
 
     def write_snapshot(self, path: str | Path) -> None:
