@@ -146,7 +146,7 @@ def test_the_timeline_marks_claims_resolution_and_reopening() -> None:
         assert mark in page
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(logs())
 def test_the_timeline_equals_reconciling_the_whole_state_as_of_each_point(
     log: list[object],
@@ -154,6 +154,8 @@ def test_the_timeline_equals_reconciling_the_whole_state_as_of_each_point(
     # The plain twin: the whole state, as_of each instant, reconciled in full.
     state = replay(log)  # type: ignore[arg-type]
     found = reconcile(state)
+    index = state.index()
+    event("ids reused (scan)" if index.variants or index.rival_claims else "no reuse (index)")
     for key in sorted(found.propositions)[:3]:
         points = timeline(state, key)
         event("several points" if len(points) > 1 else "one point")
