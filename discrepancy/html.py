@@ -61,20 +61,41 @@ class Point:
 def _own_events(state: State, proposition: str) -> tuple[list[Event], list[Event]]:
     """The events that touch ``proposition`` (to mark), and every event that can change it.
 
-    Fast path, when no event id and no claim id is used twice in the state:
+    Fast path, when no reused event id or claim id reaches the proposition:
     the index's entries for the proposition, its claims' stances and the
     source registrations. Otherwise one scan of every input, closed over
     shared event ids and claim ids, so that every variant of a reused id is
-    there to be weighed as the whole state weighs it (O(events) per proposition).
+    there to be weighed as the whole state weighs it (O(events), only for the
+    propositions that reuse reaches).
     """
     index = state.index()
     sources: list[Event] = [s for group in index.sources.values() for s in group]
-    if not index.variants and not index.rival_claims:
-        mine: list[Event] = list(index.propositions.get(proposition, ()))
-        for claim in [e for e in mine if isinstance(e, Claim)]:
-            stances = index.stances.get(claim.claim, ())
+    mine: list[Event] = list(index.propositions.get(proposition, ()))
+    claim_ids = {e.claim for e in mine if isinstance(e, Claim)}
+    if not _reused(state, proposition, claim_ids):
+        for claim_id in claim_ids:
+            stances = index.stances.get(claim_id, ())
             mine.extend(s for s in stances if s.proposition == proposition)
         return mine, [*mine, *sources]
+    return _closed_scan(state, proposition, sources)
+
+
+def _reused(state: State, proposition: str, claim_ids: set[str]) -> bool:
+    """Whether an event id or claim id reused in the state reaches ``proposition``."""
+    index = state.index()
+    if any(c in index.rival_claims for c in claim_ids):
+        return True
+    return any(
+        getattr(e, "proposition", None) == proposition or getattr(e, "claim", None) in claim_ids
+        for group in index.variants.values()
+        for e in group.values()
+    )
+
+
+def _closed_scan(
+    state: State, proposition: str, sources: list[Event]
+) -> tuple[list[Event], list[Event]]:
+    index = state.index()
     chosen = [e for e in index.inputs if getattr(e, "proposition", None) == proposition]
     ids = {e.id for e in chosen}
     claim_ids = {getattr(e, "claim", None) for e in chosen} - {None}

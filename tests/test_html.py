@@ -19,7 +19,7 @@ from discrepancy import reconcile, replay
 from discrepancy.cli import main
 from discrepancy.codec import decode_line
 from discrepancy.generate import generate_lines
-from discrepancy.html import html_report, timeline
+from discrepancy.html import _reused, html_report, timeline
 from discrepancy.logs import replay_paths
 from discrepancy.reconcile import STATUSES
 from discrepancy.state import State
@@ -154,9 +154,9 @@ def test_the_timeline_equals_reconciling_the_whole_state_as_of_each_point(
     # The plain twin: the whole state, as_of each instant, reconciled in full.
     state = replay(log)  # type: ignore[arg-type]
     found = reconcile(state)
-    index = state.index()
-    event("ids reused (scan)" if index.variants or index.rival_claims else "no reuse (index)")
     for key in sorted(found.propositions)[:3]:
+        claim_ids = {c.claim for c in found.propositions[key].claims}
+        event("reuse reaches it: scan" if _reused(state, key, claim_ids) else "index path")
         points = timeline(state, key)
         event("several points" if len(points) > 1 else "one point")
         assert points

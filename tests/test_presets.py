@@ -276,9 +276,10 @@ def test_the_cli_output_into_a_missing_folder_is_one_located_line(
     [
         (["--timezone", "Mars/Olympus"], "--timezone: unknown time zone 'Mars/Olympus'"),
         (["--time-format", "%Y"], "--time-format needs --time"),
+        (["--encoding", "klingon"], "--encoding: unknown encoding 'klingon'"),
     ],
 )
-def test_the_cli_refuses_bad_time_options(
+def test_the_cli_refuses_bad_reading_options(
     extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["import-table", str(DATA / "acled_sample.csv"), "--source", "source"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import sys
 import time
 from pathlib import Path
@@ -210,6 +211,10 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError("--delimiter takes one character (\\t for a tab)")
     if args.thousands == args.decimal:
         raise UsageError("--thousands and --decimal must differ")
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise UsageError(f"--encoding: unknown encoding {args.encoding!r}") from None
     if args.time_format is not None and args.time is None:
         raise UsageError("--time-format needs --time")
     if args.timezone is not None:
