@@ -154,6 +154,9 @@ def test_the_cli_refuses_a_preset_with_column_options(capsys: pytest.CaptureFixt
     )
     assert code == 2
     assert "--preset acled sets the columns: drop --source" in capsys.readouterr().err
+    argv = ["import-table", str(DATA / "acled_sample.csv"), "--preset", "acled"]
+    assert main([*argv, "--stated-at", "event_date"]) == 2
+    assert "drop --stated-at" in capsys.readouterr().err
 
 
 # --- the generic table's newer options ---------------------------------------------------------
