@@ -9,7 +9,8 @@ time, never holding the whole report object.
 
 from __future__ import annotations
 
-from typing import Any, Final, Protocol
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, Protocol, TypeAlias
 
 import orjson
 
@@ -111,31 +112,103 @@ def write_report(
     """
     with paused_gc():
         head = _report(reconciliation, as_of, propositions=False)
-        written = 0
-        chunk: list[bytes] = []
-        size = 0
-        for n, key in enumerate(sorted([*head, "propositions"])):
-            chunk.append(b"{" if n == 0 else b",")
-            chunk.append(orjson.dumps(key))
-            chunk.append(b":")
-            if key != "propositions":
-                chunk.append(orjson.dumps(head[key], option=_SORTED))
-                continue
-            findings = reconciliation.propositions
-            chunk.append(b"{")
-            for i, name in enumerate(sorted(findings)):
-                part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
-                # "{name:{...}}" without its braces, after a comma but the first.
-                chunk.append(part[1:-1] if i == 0 else b"," + part[1:-1])
-                size += len(part)
-                if size >= _CHUNK:
-                    data = b"".join(chunk)
-                    stream.write(data)
-                    written += len(data)
-                    chunk.clear()
-                    size = 0
-            chunk.append(b"}")
-        chunk.append(b"}\n")
-        data = b"".join(chunk)
-        stream.write(data)
-        return written + len(data)
+        extra = {k: v for k, v in head.items() if k in ("policy", "reliability")}
+        return write_pieces(
+            stream,
+            as_of=as_of,
+            events=reconciliation.events,
+            anomalies=(piece for _, piece in anomaly_pieces(reconciliation)),
+            contradictions=(piece for _, piece in contradiction_pieces(reconciliation)),
+            propositions=(piece for _, piece in proposition_pieces(reconciliation)),
+            extra=extra,
+        )
+
+
+AnomalyKey: TypeAlias = tuple[str, str, str]
+"""How the report sorts anomalies: ``(kind, event, detail)``."""
+
+
+def proposition_pieces(reconciliation: Reconciliation) -> Iterator[tuple[str, bytes]]:
+    """``(key, b'"key":{...}')`` of each proposition, sorted by key.
+
+    The bytes are the proposition's member of the report's ``propositions``
+    object: the pieces of any split of a log, merged by key and joined by
+    commas, are that object's inside.
+    """
+    findings = reconciliation.propositions
+    for name in sorted(findings):
+        part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
+        yield name, part[1:-1]
+
+
+def contradiction_pieces(reconciliation: Reconciliation) -> Iterator[tuple[str, bytes]]:
+    """``(proposition, bytes)`` of each item of ``contradictions``, in report order."""
+    for c in reconciliation.contradictions:
+        item = {"proposition": c.proposition, "claims": list(c.claims), "denials": list(c.denials)}
+        yield c.proposition, orjson.dumps(item, option=_SORTED)
+
+
+def anomaly_pieces(reconciliation: Reconciliation) -> Iterator[tuple[AnomalyKey, bytes]]:
+    """``((kind, event, detail), bytes)`` of each item of ``anomalies``, in report order."""
+    for a in reconciliation.anomalies:
+        item = {"kind": a.kind, "event": a.event, "detail": a.detail}
+        yield (a.kind, a.event, a.detail), orjson.dumps(item, option=_SORTED)
+
+
+def write_pieces(
+    stream: Writable,
+    *,
+    as_of: str | None,
+    events: int,
+    anomalies: Iterable[bytes],
+    contradictions: Iterable[bytes],
+    propositions: Iterable[bytes],
+    extra: Mapping[str, Any] | None = None,
+) -> int:
+    """Write a report from its pieces, already in report order; its length.
+
+    ``anomalies`` and ``contradictions`` are the list items' bytes,
+    ``propositions`` the members of the ``propositions`` object (see
+    :func:`proposition_pieces`); ``extra`` holds any other top-level key
+    (``policy``, ``reliability``). This is the one writer of report bytes:
+    :func:`write_report` and the sharded replay's merge both use it, so
+    their bytes agree by construction.
+    """
+    sections: dict[str, tuple[bytes, Iterable[bytes], bytes] | bytes] = {
+        "anomalies": (b"[", anomalies, b"]"),
+        "as_of": orjson.dumps(as_of),
+        "contradictions": (b"[", contradictions, b"]"),
+        "events": orjson.dumps(events),
+        "propositions": (b"{", propositions, b"}"),
+    }
+    for key, value in (extra or {}).items():
+        sections[key] = orjson.dumps(value, option=_SORTED)
+    written = 0
+    chunk: list[bytes] = []
+    size = 0
+    for n, key in enumerate(sorted(sections)):
+        chunk.append(b"{" if n == 0 else b",")
+        chunk.append(orjson.dumps(key))
+        chunk.append(b":")
+        section = sections[key]
+        if isinstance(section, bytes):
+            chunk.append(section)
+            continue
+        opening, pieces, closing = section
+        chunk.append(opening)
+        for i, piece in enumerate(pieces):
+            if i:
+                chunk.append(b",")
+            chunk.append(piece)
+            size += len(piece)
+            if size >= _CHUNK:
+                data = b"".join(chunk)
+                stream.write(data)
+                written += len(data)
+                chunk.clear()
+                size = 0
+        chunk.append(closing)
+    chunk.append(b"}\n")
+    data = b"".join(chunk)
+    stream.write(data)
+    return written + len(data)

@@ -10,6 +10,8 @@ from typing import Any
 import structlog
 
 from discrepancy.cli._logs import add_log_arguments, load_state
+from discrepancy.cli._sharded import sharded_replay
+from discrepancy.cli._usage import UsageError
 from discrepancy.policy import POLICIES
 from discrepancy.reconcile import STATUSES, reconcile
 from discrepancy.report import write_report
@@ -57,12 +59,23 @@ def register(subparsers: Any) -> None:
         "learned (learned source reliability) or majority (majority vote)",
     )
     parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="worker processes for the sharded replay (default: every core; 1: one "
+        "process). Without --jobs, logs under 32 MB are replayed in one process; "
+        "--jobs N with N > 1 always shards",
+    )
+    parser.add_argument(
         "--dask",
-        nargs="?",
-        const="",
+        action="store_true",
+        help="replay on Dask: a local cluster of this machine's cores, or the scheduler "
+        "named by --scheduler (needs the dask extra)",
+    )
+    parser.add_argument(
+        "--scheduler",
         metavar="ADDRESS",
-        help="replay partition-parallel on Dask: on a scheduler at ADDRESS, or without one "
-        "on a local cluster of this machine's cores (needs the dask extra)",
+        help="with --dask, the Dask scheduler to use, e.g. tcp://10.0.0.5:8786",
     )
     parser.add_argument(
         "--status",
@@ -73,8 +86,22 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {jobs}")
+    return jobs
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.scheduler is not None and not args.dask:
+        raise UsageError("--scheduler names a Dask scheduler: use it with --dask")
+    if args.format == "json" and sharded_replay(args):
+        return 0
     state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
     if args.format == "json":
