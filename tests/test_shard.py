@@ -210,3 +210,14 @@ def test_jobs_must_be_a_positive_number(value: str, capsys: pytest.CaptureFixtur
 def test_scheduler_without_dask_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", "--json", "--scheduler", "tcp://127.0.0.1:1", "--example"]) == 2
     assert "--dask" in capsys.readouterr().err
+
+
+def test_the_progress_bar_shows_the_share_and_an_eta(monkeypatch: pytest.MonkeyPatch) -> None:
+    from discrepancy import progress as progress_module
+
+    clock = iter([0.0, 2.0, 4.0])
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
+    stream = io.StringIO()
+    with progress_module.progress(30, "replay", stream=stream) as bar:
+        bar.advance(10)  # 10 tasks in 2 s: 20 more take 4 s
+        assert " 33.3% 10/30 ETA 0:04" in stream.getvalue()
