@@ -15,7 +15,6 @@ from typing import Any, Final, Protocol, TypeAlias
 import orjson
 
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Reconciliation
-from discrepancy.state import paused_gc
 from discrepancy.values import value_to_json
 
 
@@ -55,8 +54,7 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
     ``learned`` it gives each source's learned ``reliability`` (six decimals);
     under ``spec`` it is exactly SPEC section 5.
     """
-    with paused_gc():
-        return _report(reconciliation, as_of)
+    return _report(reconciliation, as_of)
 
 
 def _report(
@@ -110,18 +108,17 @@ def write_report(
     at a time and the stream gets them in chunks of about a megabyte, so a
     report of millions of claims needs no second copy of them in memory.
     """
-    with paused_gc():
-        head = _report(reconciliation, as_of, propositions=False)
-        extra = {k: v for k, v in head.items() if k in ("policy", "reliability")}
-        return write_pieces(
-            stream,
-            as_of=as_of,
-            events=reconciliation.events,
-            anomalies=(piece for _, piece in anomaly_pieces(reconciliation)),
-            contradictions=(piece for _, piece in contradiction_pieces(reconciliation)),
-            propositions=(piece for _, piece in proposition_pieces(reconciliation)),
-            extra=extra,
-        )
+    head = _report(reconciliation, as_of, propositions=False)
+    extra = {k: v for k, v in head.items() if k in ("policy", "reliability")}
+    return write_pieces(
+        stream,
+        as_of=as_of,
+        events=reconciliation.events,
+        anomalies=(piece for _, piece in anomaly_pieces(reconciliation)),
+        contradictions=(piece for _, piece in contradiction_pieces(reconciliation)),
+        propositions=(piece for _, piece in proposition_pieces(reconciliation)),
+        extra=extra,
+    )
 
 
 AnomalyKey: TypeAlias = tuple[str, str, str]

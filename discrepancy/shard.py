@@ -53,6 +53,7 @@ import attrs
 import orjson
 
 from discrepancy.codec import canonical_bytes, decode_line
+from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError, LogDecodeError
 from discrepancy.events import Event, Source, Timestamp, instant_key
 from discrepancy.logs import read_events
@@ -65,7 +66,7 @@ from discrepancy.report import (
     proposition_pieces,
     write_pieces,
 )
-from discrepancy.state import paused_gc, replay
+from discrepancy.state import replay
 
 __all__ = [
     "CHUNK_BYTES",

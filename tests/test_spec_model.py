@@ -482,10 +482,10 @@ def test_equal_bounds_print_the_spelling_of_the_smallest_claim_id() -> None:
     assert estimates(report_object)["p"] == (b'{"max":6,"min":4.0}', b"4.0", b"6")
 
 
-def test_a_confirmer_of_the_same_party_still_adds_its_other_parties_to_best() -> None:
-    # s2 shares party x with s1, so its confirmation is no independent support; but it
-    # brings party y, so c1 has two parties behind it and c2 one: c1 is best, although
-    # c2's source is better graded.
+def test_a_confirmer_of_the_same_party_adds_no_voice_for_its_other_labels() -> None:
+    # Rules 1.1: s2 shares party x with s1, so it is in s1's group; its label y adds no
+    # voice (rules 1.0 counted two parties behind c1 here). One voice each, and c2's
+    # source is better graded: c2 is best.
     report_object = assert_same(
         decoded(
             [
@@ -500,7 +500,7 @@ def test_a_confirmer_of_the_same_party_still_adds_its_other_parties_to_best() ->
     )
     entry = report_object["propositions"]["p"]
     assert entry["status"] == "contested"
-    assert entry["best"] == 58
+    assert entry["best"] == 23
     assert [c["credibility"] for c in entry["claims"]] == [2, 4]
 
 

@@ -27,8 +27,8 @@ from discrepancy.cli import (
     verify,
 )
 from discrepancy.cli._usage import UsageError
+from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError
-from discrepancy.state import paused_gc
 
 _COMMANDS = (replay, explain, contradictions, diff, append, verify, generate, import_table)
 
