@@ -44,6 +44,7 @@ import pickle
 import shutil
 import signal
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -51,6 +52,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 import orjson
+import structlog
 
 from discrepancy.codec import canonical_bytes, decode_line
 from discrepancy.collector import paused_gc
@@ -75,6 +77,8 @@ __all__ = [
     "plan",
     "write_sharded_report",
 ]
+
+_log = structlog.get_logger(__name__)
 
 CHUNK_BYTES: Final = 32 * 2**20
 """Bytes of log per routing task."""
@@ -578,7 +582,10 @@ def run_steps(
     chunks: Sequence[Chunk], layout: Layout, run: Runner
 ) -> tuple[list[Picked], list[Replayed]]:
     """Steps 1 to 3; raises the first malformed line in reading order, if any."""
+    started = time.perf_counter()
     routed: list[Routed] = run(route_chunk, [(c, layout, i) for i, c in enumerate(chunks)])
+    _log.debug("shard_step", step="route", tasks=len(chunks), seconds=_since(started))
+    started = time.perf_counter()
     failures = [r.failure for r in routed if r.failure is not None]
     picked: list[Picked] = run(
         pick_bucket,
@@ -593,6 +600,8 @@ def run_steps(
         ],
     )
     failures.extend(p.failure for p in picked if p.failure is not None)
+    _log.debug("shard_step", step="pick", tasks=layout.buckets, seconds=_since(started))
+    started = time.perf_counter()
     moved = moves((link for p in picked for link in p.links), layout.shards)
     sources = [p.sources for p in picked]
     calls = []
@@ -610,9 +619,16 @@ def run_steps(
         )
     replayed: list[Replayed] = run(_replay_shard_call(bool(failures)), calls)
     failures.extend(r.failure for r in replayed if r.failure is not None)
+    _log.debug(
+        "shard_step", step="shard", tasks=layout.shards, moved=len(moved), seconds=_since(started)
+    )
     if failures:
         raise min(failures, key=lambda f: f[0])[1]
     return picked, replayed
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
 
 
 def _replay_shard_call(check_only: bool) -> Callable[..., Replayed]:
@@ -711,7 +727,10 @@ def write_sharded_report(
                 except BaseException:
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise
-        return merge_pieces(stream, picked, replayed, as_of=as_of_text)
+        started = time.perf_counter()
+        written = merge_pieces(stream, picked, replayed, as_of=as_of_text)
+        _log.debug("shard_step", step="merge", bytes=written, seconds=_since(started))
+        return written
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from importlib.resources import as_file, files
@@ -28,8 +29,8 @@ def sharded_replay(args: argparse.Namespace) -> bool:
     """Write the JSON report in shards if this run should; whether it did.
 
     Sharded: with ``--dask``; with ``--jobs N``, N > 1; or without ``--jobs``
-    (or with ``--jobs 1``, in this one process) once the logs reach
-    :data:`SINGLE_PROCESS_BELOW`. Only the ``spec`` policy: ``learned`` learns
+    once the logs reach :data:`SINGLE_PROCESS_BELOW`. ``--jobs 1`` is the
+    single-process replay, whatever the size. Only the ``spec`` policy: ``learned`` learns
     over the whole log, and both other policies print their own keys, so they
     take the single-process path.
     """
@@ -41,9 +42,9 @@ def sharded_replay(args: argparse.Namespace) -> bool:
         if args.dask:
             _on_dask(args, paths)
             return True
-        jobs = args.jobs if args.jobs is not None else os.cpu_count() or 1
-        if (args.jobs is None or args.jobs == 1) and _size(paths) < SINGLE_PROCESS_BELOW:
+        if args.jobs == 1 or (args.jobs is None and _size(paths) < SINGLE_PROCESS_BELOW):
             return False
+        jobs = args.jobs if args.jobs is not None else os.cpu_count() or 1
         started = time.perf_counter()
         with progress(task_count(paths, jobs=jobs), "replay") as bar:
             written = write_sharded_report(
@@ -56,6 +57,7 @@ def sharded_replay(args: argparse.Namespace) -> bool:
         jobs=jobs,
         bytes=written,
         seconds=round(time.perf_counter() - started, 3),
+        caller_peak_rss_mb=_peak_rss_mb(),
     )
     return True
 
@@ -79,7 +81,13 @@ def _on_dask(args: argparse.Namespace, paths: list[str]) -> None:
         scheduler=args.scheduler or "local",
         bytes=written,
         seconds=round(time.perf_counter() - started, 3),
+        caller_peak_rss_mb=_peak_rss_mb(),
     )
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (workers not included), in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _size(paths: list[str]) -> int:

@@ -62,9 +62,9 @@ def register(subparsers: Any) -> None:
         "--jobs",
         type=_jobs,
         metavar="N",
-        help="worker processes for the sharded replay (default: every core; 1: one "
-        "process). Without --jobs, logs under 32 MB are replayed in one process; "
-        "--jobs N with N > 1 always shards",
+        help="worker processes for the sharded JSON report (default: every core; 1: "
+        "replay in one process). Without --jobs, logs under 32 MB are replayed in one "
+        "process; --jobs N with N > 1 always shards",
     )
     parser.add_argument(
         "--dask",
