@@ -9,9 +9,10 @@ Generates a log with ``discrepancy generate`` (or reads ``--log``), cut into
 (``orjson.loads`` on every line, nothing else), ``replay --json --jobs 1``
 (the single-process path), ``replay --json --jobs N`` for each N given, and
 with ``--dask`` ``replay --json --dask`` on a local cluster. Each row gives
-the wall time, its ratio to the floor, and the peak RSS of the largest
+the wall time, its ratio to the floor, the peak RSS of the largest
 process of the run (workers included: ``RUSAGE_CHILDREN`` of a wrapper
-process). Every report is checked to be byte-identical to the single-process
+process), and for sharded rows the caller's own peak RSS (from its
+``replay_finished`` log line). Every report is checked to be byte-identical to the single-process
 one.
 """
 
@@ -48,6 +49,10 @@ def _run_measured(argv: list[str], out: str) -> dict[str, Any]:
         text=True,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["caller_rss"] = None
+    for line in done.stderr.splitlines():  # the CLI's replay_finished names its own peak
+        if '"caller_peak_rss_mb"' in line:
+            result["caller_rss"] = json.loads(line)["caller_peak_rss_mb"] * 2**20
     if result["code"] != 0:
         raise SystemExit(f"{argv} failed with exit code {result['code']}")
     return result
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-single", action="store_true", help="skip the single-process row")
     parser.add_argument("--json", type=Path, help="write the rows here too")
     args = parser.parse_args(argv)
-    cli = [sys.executable, "-m", "discrepancy", "-q", "replay", "--json"]
+    cli = [sys.executable, "-m", "discrepancy", "--log-format", "json", "replay", "--json"]
     with tempfile.TemporaryDirectory(prefix="bench-shard-") as tmp:
         directory = Path(tmp)
         paths = args.log or _generate(directory, args.events, args.seed, args.giants, args.files)
@@ -135,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.2f} at the end; "
             f"{machine.sysname} {machine.release}; {time.strftime('%Y-%m-%d %H:%M')}"
         )
-        print(f"{'row':<28} {'seconds':>9} {'x floor':>8} {'peak RSS MB':>12}")
+        print(f"{'row':<28} {'seconds':>9} {'x floor':>8} {'peak RSS MB':>12} {'caller MB':>10}")
         for row in rows:
             row["x_floor"] = row["seconds"] / floor["seconds"]
+            caller = "-" if row.get("caller_rss") is None else f"{row['caller_rss'] / 2**20:.0f}"
             print(
                 f"{row['row']:<28} {row['seconds']:>9.2f} {row['x_floor']:>8.1f} "
-                f"{row['peak_rss'] / 2**20:>12.0f}"
+                f"{row['peak_rss'] / 2**20:>12.0f} {caller:>10}"
             )
         same = len(digests) <= 1
         print(f"# reports identical: {'yes' if same else 'NO'}")

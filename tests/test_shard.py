@@ -221,3 +221,18 @@ def test_the_progress_bar_shows_the_share_and_an_eta(monkeypatch: pytest.MonkeyP
     with progress_module.progress(30, "replay", stream=stream) as bar:
         bar.advance(10)  # 10 tasks in 2 s: 20 more take 4 s
         assert " 33.3% 10/30 ETA 0:04" in stream.getvalue()
+
+
+def test_the_shard_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "benchmarks" / "bench_shard.py"
+    spec = importlib.util.spec_from_file_location("bench_shard", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--events", "3000", "--files", "2", "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "replay --json --jobs 2" in out
+    assert "# reports identical: yes" in out
