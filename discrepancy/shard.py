@@ -502,25 +502,8 @@ def replay_shard(
     lines are only decoded, so that the first malformed line is still found.
     """
     failures: list[_Failure] = []
-    key = layout.as_of_key
     with paused_gc():
-        events: list[Event] = []
-        source_count = 0
-        for section in sources:
-            for record in _read_section(section):
-                event = _decode(record, layout, failures)
-                if event is not None and (key is None or event.recorded_at.key <= key):
-                    events.append(event)
-                    source_count += type(event) is Source
-        for sections, home in ((own, True), (incoming, False)):
-            for section in sections:
-                for record in _read_section(section):
-                    event = _decode(record, layout, failures)
-                    if event is None or (key is not None and event.recorded_at.key > key):
-                        continue
-                    target = moved.get(getattr(event, "proposition", ""))
-                    if (target is None and home) or target == shard:
-                        events.append(event)
+        events, source_count = _shard_events(shard, own, sources, incoming, moved, layout, failures)
         path = os.path.join(layout.directory, f"shard-{shard}")
         if failures or check_only:
             empty = (path, 0, 0)
@@ -547,6 +530,37 @@ def replay_shard(
             contradictions=contradictions,
             anomalies=anomalies,
         )
+
+
+def _shard_events(
+    shard: int,
+    own: Sequence[_Section],
+    sources: Sequence[_Section],
+    incoming: Sequence[_Section],
+    moved: dict[str, int],
+    layout: Layout,
+    failures: list[_Failure],
+) -> tuple[list[Event], int]:
+    """The shard's events that ``as_of`` allows, and how many are sources."""
+    key = layout.as_of_key
+    events: list[Event] = []
+    source_count = 0
+    for section in sources:
+        for record in _read_section(section):
+            event = _decode(record, layout, failures)
+            if event is not None and (key is None or event.recorded_at.key <= key):
+                events.append(event)
+                source_count += type(event) is Source
+    for sections, home in ((own, True), (incoming, False)):
+        for section in sections:
+            for record in _read_section(section):
+                event = _decode(record, layout, failures)
+                if event is None or (key is not None and event.recorded_at.key > key):
+                    continue
+                target = moved.get(getattr(event, "proposition", ""))
+                if (target is None and home) or target == shard:
+                    events.append(event)
+    return events, source_count
 
 
 # --- Running the steps ---------------------------------------------------------------
@@ -665,10 +679,18 @@ def merge_pieces(
 
 
 def layout_for(total_bytes: int, jobs: int, shards: int | None = None) -> tuple[int, int]:
-    """``(buckets, shards)`` for a log of ``total_bytes``: enough that each stays small,
-    and at least one per job."""
-    n = shards if shards is not None else max(jobs, -(-total_bytes // SHARD_BYTES))
-    return max(1, n), max(1, n)
+    """``(buckets, shards)`` for a log of ``total_bytes``.
+
+    Enough that each holds about :data:`SHARD_BYTES` (so a shard's memory does
+    not grow with the log), rounded up to a multiple of ``jobs`` so that the
+    last round of tasks keeps every worker busy.
+    """
+    if shards is not None:
+        return max(1, shards), max(1, shards)
+    jobs = max(1, jobs)
+    wanted = max(jobs, -(-total_bytes // SHARD_BYTES))
+    n = -(-wanted // jobs) * jobs
+    return n, n
 
 
 def write_sharded_report(
@@ -716,23 +738,33 @@ def write_sharded_report(
             as_of_key=as_of_key,
             policy=policy,
         )
-        if runner is not None:
-            picked, replayed = run_steps(chunks, layout, runner)
-        elif jobs == 1:
-            picked, replayed = run_steps(chunks, layout, _counting(inline_runner, advance))
-        else:
-            with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
-                try:
-                    picked, replayed = run_steps(chunks, layout, pool_runner(pool, advance))
-                except BaseException:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
+        picked, replayed = _run_locally(chunks, layout, jobs, runner, advance)
         started = time.perf_counter()
         written = merge_pieces(stream, picked, replayed, as_of=as_of_text)
         _log.debug("shard_step", step="merge", bytes=written, seconds=_since(started))
         return written
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _run_locally(
+    chunks: Sequence[Chunk],
+    layout: Layout,
+    jobs: int,
+    runner: Runner | None,
+    advance: Callable[[int], None] | None,
+) -> tuple[list[Picked], list[Replayed]]:
+    """The steps on ``runner``, in this process (``jobs == 1``) or on a process pool."""
+    if runner is not None:
+        return run_steps(chunks, layout, runner)
+    if jobs == 1:
+        return run_steps(chunks, layout, _counting(inline_runner, advance))
+    with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
+        try:
+            return run_steps(chunks, layout, pool_runner(pool, advance))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
 
 def task_count(
