@@ -30,11 +30,22 @@ def sharded_replay(args: argparse.Namespace) -> bool:
 
     Sharded: with ``--dask``; with ``--jobs N``, N > 1; or without ``--jobs``
     once the logs reach :data:`SINGLE_PROCESS_BELOW`. ``--jobs 1`` is the
-    single-process replay, whatever the size. Only the ``spec`` policy: ``learned`` learns
-    over the whole log, and both other policies print their own keys, so they
-    take the single-process path.
+    single-process replay, whatever the size. Only ``--json`` with the ``spec``
+    policy: ``learned`` learns over the whole log, and both other policies
+    print their own keys, so they take the single-process path (with a warning
+    if ``--jobs`` asked for more; with ``--dask``, on Dask through
+    :func:`discrepancy.dask.replay_dask_cli`).
     """
-    if args.policy != "spec" or (not args.logs and not args.example):
+    if not args.logs and not args.example:
+        return False
+    if args.format != "json" or args.policy != "spec":
+        if args.jobs is not None and args.jobs > 1 and not args.dask:
+            _log.warning(
+                "replay_in_one_process",
+                reason="only replay --json with the spec policy is sharded; --jobs is ignored",
+                format=args.format,
+                policy=args.policy,
+            )
         return False
     check_timestamp("--as-of", args.as_of)
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.scheduler is not None and not args.dask:
         raise UsageError("--scheduler names a Dask scheduler: use it with --dask")
-    if args.format == "json" and sharded_replay(args):
+    if sharded_replay(args):
         return 0
     state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
