@@ -738,7 +738,12 @@ def write_sharded_report(
             as_of_key=as_of_key,
             policy=policy,
         )
-        picked, replayed = _run_locally(chunks, layout, jobs, runner, advance)
+        try:
+            picked, replayed = _run_locally(chunks, layout, jobs, runner, advance)
+        except OSError as exc:  # the parts could not be written or read: disk full, ...
+            raise DiscrepancyError(
+                f"the sharded replay's temporary parts in {directory}: {exc.strerror or exc}"
+            ) from None
         started = time.perf_counter()
         written = merge_pieces(stream, picked, replayed, as_of=as_of_text)
         _log.debug("shard_step", step="merge", bytes=written, seconds=_since(started))

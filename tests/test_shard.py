@@ -236,3 +236,26 @@ def test_the_shard_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "replay --json --jobs 2" in out
     assert "# reports identical: yes" in out
+
+
+def _disk_full(*args: object, **kwargs: object) -> shard.Replayed:
+    raise OSError(28, "No space left on device")
+
+
+def test_a_failing_worker_process_leaves_no_part(
+    tmp_path: Path, generated: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool's processes are forked from this one, so they run the stand-in.
+    monkeypatch.setattr(shard, "replay_shard", _disk_full)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(DiscrepancyError, match=r"temporary parts in .*: No space left"):
+        _sharded(generated, jobs=2, shards=4, work_dir=work)
+    assert list(work.iterdir()) == []
+
+
+def test_shards_grow_with_the_log_in_multiples_of_the_jobs() -> None:
+    assert shard.layout_for(10, 2) == (2, 2)
+    assert shard.layout_for(5 * shard.SHARD_BYTES, 2) == (6, 6)
+    assert shard.layout_for(5 * shard.SHARD_BYTES, 4) == (8, 8)
+    assert shard.layout_for(10, 2, shards=3) == (3, 3)
