@@ -89,6 +89,9 @@ SHARD_BYTES: Final = 24 * 2**20
 _MAGIC: Final = b"discrepancy-shard v1\n"
 _BOM: Final = b"\xef\xbb\xbf"
 _BATCH: Final = 4096
+_BATCH_BYTES: Final = 64 * 1024
+# A batch is at most _BATCH items or about _BATCH_BYTES of their last field (the
+# line, or the piece of report): the caller's merge holds one batch per shard.
 
 # A record of steps 1 and 2: (file index, byte offset, event id or None, route, line).
 # route: a shard number, or _SOURCES for a source line.
@@ -223,11 +226,14 @@ def _write_section(handle: Any, items: Iterable[Any], path: str) -> _Section:
     """Append ``items`` as pickled batches; where they are."""
     start = handle.tell()
     batch: list[Any] = []
+    size = 0
     for item in items:
         batch.append(item)
-        if len(batch) == _BATCH:
+        size += len(item[-1])
+        if len(batch) == _BATCH or size >= _BATCH_BYTES:
             pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
             batch = []
+            size = 0
     if batch:
         pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return path, start, handle.tell() - start
@@ -240,17 +246,24 @@ def _open_parts(path: str) -> Any:
 
 
 def _read_section(section: _Section) -> Iterator[Any]:
-    """The items of a section, a batch in memory at a time."""
+    """The items of a section, a batch in memory at a time.
+
+    The file is open only while a batch is read, so that a merge of thousands
+    of sections does not hold thousands of open files.
+    """
     path, start, length = section
     if not length:
         return
     with open(path, "rb") as handle:
         if handle.read(len(_MAGIC)) != _MAGIC:  # pragma: no cover - a bug, not bad input
             raise RuntimeError(f"{path}: not a part of this version of discrepancy")
-        handle.seek(start)
-        end = start + length
-        while handle.tell() < end:
-            yield from pickle.load(handle)
+    position, end = start, start + length
+    while position < end:
+        with open(path, "rb") as handle:
+            handle.seek(position)
+            batch = pickle.load(handle)
+            position = handle.tell()
+        yield from batch
 
 
 # --- Step 1: route -------------------------------------------------------------------
