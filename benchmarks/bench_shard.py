@@ -9,7 +9,9 @@ Generates a log with ``discrepancy generate`` (or reads ``--log``), cut into
 (``orjson.loads`` on every line, nothing else), ``replay --json --jobs 1``
 (the single-process path), ``replay --json --jobs N`` for each N given, and
 with ``--dask`` ``replay --json --dask`` on a local cluster. Each row gives
-the wall time, its ratio to the floor, the peak RSS of the largest
+the wall time and its ratio to the floor, the CPU time of all its processes
+(user + system; on a shared machine the steadier figure) and its ratio to
+the floor's, the peak RSS of the largest
 process of the run (workers included: ``RUSAGE_CHILDREN`` of a wrapper
 process), and for sharded rows the caller's own peak RSS (from its
 ``replay_finished`` log line). Every report is checked to be byte-identical to the single-process
@@ -39,8 +41,9 @@ def _run_measured(argv: list[str], out: str) -> dict[str, Any]:
         "with open(out, 'wb') as handle:\n"
         "    code = subprocess.run(argv, stdout=handle).returncode\n"
         "wall = time.perf_counter() - started\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
-        "print(json.dumps({'code': code, 'seconds': wall, 'peak_rss': rss}))\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "rss, cpu = usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime\n"
+        "print(json.dumps({'code': code, 'seconds': wall, 'cpu': cpu, 'peak_rss': rss}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper, json.dumps(argv), out],
@@ -140,12 +143,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.2f} at the end; "
             f"{machine.sysname} {machine.release}; {time.strftime('%Y-%m-%d %H:%M')}"
         )
-        print(f"{'row':<28} {'seconds':>9} {'x floor':>8} {'peak RSS MB':>12} {'caller MB':>10}")
+        print(
+            f"{'row':<28} {'seconds':>9} {'x floor':>8} {'CPU s':>8} {'CPU x floor':>11} "
+            f"{'peak RSS MB':>12} {'caller MB':>10}"
+        )
         for row in rows:
             row["x_floor"] = row["seconds"] / floor["seconds"]
+            row["cpu_x_floor"] = row["cpu"] / floor["cpu"]
             caller = "-" if row.get("caller_rss") is None else f"{row['caller_rss'] / 2**20:.0f}"
             print(
                 f"{row['row']:<28} {row['seconds']:>9.2f} {row['x_floor']:>8.1f} "
+                f"{row['cpu']:>8.2f} {row['cpu_x_floor']:>11.1f} "
                 f"{row['peak_rss'] / 2**20:>12.0f} {caller:>10}"
             )
         same = len(digests) <= 1
