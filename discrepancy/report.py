@@ -9,13 +9,17 @@ time, never holding the whole report object.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 import orjson
 
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Reconciliation
 from discrepancy.values import value_to_json
+
+if TYPE_CHECKING:
+    from discrepancy.reconcile.analysts import Disagreement
 
 
 def _claim(finding: ClaimFinding) -> dict[str, Any]:
@@ -45,8 +49,17 @@ def _proposition(finding: PropositionFinding) -> dict[str, Any]:
     return out
 
 
-def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[str, Any]:
+def report(
+    reconciliation: Reconciliation,
+    *,
+    as_of: str | None = None,
+    disagreements: Iterable[Disagreement] = (),
+) -> dict[str, Any]:
     """The report object of SPEC section 5.
+
+    ``disagreements`` (from :func:`discrepancy.reconcile.analysts.disagreements`)
+    adds the optional ``disagreements`` list when there are any (a compatible
+    extension of SPEC section 5, ``docs/log-format.md``).
 
     ``as_of`` is echoed as given (the timestamp the state was limited to).
     Flag and choice propositions carry no ``low`` or ``high`` key. Under a
@@ -54,11 +67,25 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
     ``learned`` it gives each source's learned ``reliability`` (six decimals);
     under ``spec`` it is exactly SPEC section 5.
     """
-    return _report(reconciliation, as_of)
+    return _report(reconciliation, as_of, disagreements=disagreements)
+
+
+def _disagreement(found: Disagreement) -> dict[str, Any]:
+    return {
+        "proposition": found.proposition,
+        "resolution": found.in_force.id,
+        "analyst": found.in_force.analyst,
+        "replaces": found.replaced.id,
+        "replaced_analyst": found.replaced.analyst,
+    }
 
 
 def _report(
-    reconciliation: Reconciliation, as_of: str | None, *, propositions: bool = True
+    reconciliation: Reconciliation,
+    as_of: str | None,
+    *,
+    propositions: bool = True,
+    disagreements: Iterable[Disagreement] = (),
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "as_of": as_of,
@@ -75,6 +102,9 @@ def _report(
         out["propositions"] = {
             key: _proposition(finding) for key, finding in reconciliation.propositions.items()
         }
+    found = sorted((_disagreement(d) for d in disagreements), key=lambda d: d["proposition"])
+    if found:
+        out["disagreements"] = found
     if reconciliation.policy != "spec":
         out["policy"] = reconciliation.policy
     if reconciliation.reliability is not None:
@@ -100,9 +130,13 @@ class Writable(Protocol):
 
 
 def write_report(
-    reconciliation: Reconciliation, stream: Writable, *, as_of: str | None = None
+    reconciliation: Reconciliation,
+    stream: Writable,
+    *,
+    as_of: str | None = None,
+    disagreements: Iterable[Disagreement] = (),
 ) -> int:
-    """Write ``dumps(report(reconciliation, as_of=as_of))`` to ``stream``; its length.
+    """Write ``dumps(report(reconciliation, ...))`` to ``stream``; its length.
 
     The bytes are the same, but only one proposition's report object exists
     at a time and the stream gets them in chunks of about a megabyte, so a
@@ -116,6 +150,7 @@ def write_report(
         events=reconciliation.events,
         anomalies=(piece for _, piece in anomaly_pieces(reconciliation)),
         contradictions=(piece for _, piece in contradiction_pieces(reconciliation)),
+        disagreements=(piece for _, piece in disagreement_pieces(disagreements)),
         propositions=(piece for _, piece in proposition_pieces(reconciliation)),
         extra=extra,
     )
@@ -152,6 +187,13 @@ def anomaly_pieces(reconciliation: Reconciliation) -> Iterator[tuple[AnomalyKey,
         yield (a.kind, a.event, a.detail), orjson.dumps(item, option=_SORTED)
 
 
+def disagreement_pieces(disagreements: Iterable[Disagreement]) -> Iterator[tuple[str, bytes]]:
+    """``(proposition, bytes)`` of each item of ``disagreements``, in report order."""
+    found = sorted((_disagreement(d) for d in disagreements), key=lambda d: d["proposition"])
+    for item in found:
+        yield item["proposition"], orjson.dumps(item, option=_SORTED)
+
+
 def write_pieces(
     stream: Writable,
     *,
@@ -160,11 +202,13 @@ def write_pieces(
     anomalies: Iterable[bytes],
     contradictions: Iterable[bytes],
     propositions: Iterable[bytes],
+    disagreements: Iterable[bytes] = (),
     extra: Mapping[str, Any] | None = None,
 ) -> int:
     """Write a report from its pieces, already in report order; its length.
 
-    ``anomalies`` and ``contradictions`` are the list items' bytes,
+    ``anomalies``, ``contradictions`` and ``disagreements`` are the list
+    items' bytes (``disagreements`` is left out when it has none),
     ``propositions`` the members of the ``propositions`` object (see
     :func:`proposition_pieces`); ``extra`` holds any other top-level key
     (``policy``, ``reliability``). This is the one writer of report bytes:
@@ -178,34 +222,56 @@ def write_pieces(
         "events": orjson.dumps(events),
         "propositions": (b"{", propositions, b"}"),
     }
+    found = iter(disagreements)
+    first = next(found, None)
+    if first is not None:
+        sections["disagreements"] = (b"[", itertools.chain((first,), found), b"]")
     for key, value in (extra or {}).items():
         sections[key] = orjson.dumps(value, option=_SORTED)
-    written = 0
-    chunk: list[bytes] = []
-    size = 0
+    out = _Chunks(stream)
     for n, key in enumerate(sorted(sections)):
-        chunk.append(b"{" if n == 0 else b",")
-        chunk.append(orjson.dumps(key))
-        chunk.append(b":")
+        out.add(b"{" if n == 0 else b",", orjson.dumps(key), b":")
         section = sections[key]
         if isinstance(section, bytes):
-            chunk.append(section)
+            out.add(section)
             continue
         opening, pieces, closing = section
-        chunk.append(opening)
+        out.add(opening)
         for i, piece in enumerate(pieces):
             if i:
-                chunk.append(b",")
-            chunk.append(piece)
-            size += len(piece)
-            if size >= _CHUNK:
-                data = b"".join(chunk)
-                stream.write(data)
-                written += len(data)
-                chunk.clear()
-                size = 0
-        chunk.append(closing)
-    chunk.append(b"}\n")
-    data = b"".join(chunk)
-    stream.write(data)
-    return written + len(data)
+                out.add(b",")
+            out.add(piece)
+            out.flush_if_full()
+        out.add(closing)
+    out.add(b"}\n")
+    return out.flush()
+
+
+class _Chunks:
+    """Bytes gathered into writes of about ``_CHUNK`` bytes; counts what it wrote."""
+
+    __slots__ = ("_parts", "_size", "_stream", "written")
+
+    def __init__(self, stream: Writable) -> None:
+        self._stream = stream
+        self._parts: list[bytes] = []
+        self._size = 0
+        self.written = 0
+
+    def add(self, *parts: bytes) -> None:
+        self._parts.extend(parts)
+        self._size += sum(len(p) for p in parts)
+
+    def flush_if_full(self) -> None:
+        if self._size >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write what is gathered; the bytes written in all."""
+        if self._parts:
+            data = b"".join(self._parts)
+            self._stream.write(data)
+            self.written += len(data)
+            self._parts.clear()
+            self._size = 0
+        return self.written

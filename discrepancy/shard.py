@@ -61,10 +61,12 @@ from discrepancy.events import Event, Source, Timestamp, instant_key
 from discrepancy.logs import read_events
 from discrepancy.policy import PolicyName
 from discrepancy.reconcile import reconcile
+from discrepancy.reconcile.analysts import disagreements
 from discrepancy.report import (
     Writable,
     anomaly_pieces,
     contradiction_pieces,
+    disagreement_pieces,
     proposition_pieces,
     write_pieces,
 )
@@ -495,6 +497,7 @@ class Replayed:
     propositions: _Section
     contradictions: _Section
     anomalies: _Section
+    disagreements: _Section
     failure: _Failure | None = None
 
 
@@ -527,6 +530,7 @@ def replay_shard(
                 propositions=empty,
                 contradictions=empty,
                 anomalies=empty,
+                disagreements=empty,
                 failure=failure,
             )
         state = replay(events)
@@ -536,12 +540,15 @@ def replay_shard(
             propositions = _write_section(handle, proposition_pieces(found), path)
             contradictions = _write_section(handle, contradiction_pieces(found), path)
             anomalies = _write_section(handle, anomaly_pieces(found), path)
+            overruled = disagreement_pieces(disagreements(state, found).values())
+            disagreeing = _write_section(handle, overruled, path)
         return Replayed(
             events=len(state) - source_count,
             sources=source_count,
             propositions=propositions,
             contradictions=contradictions,
             anomalies=anomalies,
+            disagreements=disagreeing,
         )
 
 
@@ -687,6 +694,7 @@ def merge_pieces(
         events=events,
         anomalies=merged([*(p.anomalies for p in picked), *(r.anomalies for r in replayed)]),
         contradictions=merged(r.contradictions for r in replayed),
+        disagreements=merged(r.disagreements for r in replayed),
         propositions=merged(r.propositions for r in replayed),
     )
 

@@ -25,7 +25,7 @@ in one process: below it, starting workers and writing parts costs more than
 the cores give back (measured in docs/benchmarks.md)."""
 
 
-def sharded_replay(args: argparse.Namespace) -> bool:
+def sharded_replay(args: argparse.Namespace, chosen: str) -> bool:
     """Write the JSON report in shards if this run should; whether it did.
 
     Sharded: with ``--dask``; with ``--jobs N``, N > 1; or without ``--jobs``
@@ -38,12 +38,12 @@ def sharded_replay(args: argparse.Namespace) -> bool:
     """
     if not args.logs and not args.example:
         return False
-    if args.format != "json" or args.policy != "spec":
+    if chosen != "json" or args.policy != "spec":
         if args.jobs is not None and args.jobs > 1 and not args.dask:
             _log.warning(
                 "replay_in_one_process",
                 reason="only replay --json with the spec policy is sharded; --jobs is ignored",
-                format=args.format,
+                format=chosen,
                 policy=args.policy,
             )
         return False
