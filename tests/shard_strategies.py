@@ -71,6 +71,19 @@ def _aimed(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "value": draw(values()),
             }
         )
+    # Rulings by two analysts, so that one may overrule the other (disagreements).
+    out.extend(
+        {
+            "type": "resolve",
+            "id": f"{claim['id']}-ruling-{n}",
+            "recorded_at": draw(st.sampled_from(TIMES)),
+            "proposition": claim["proposition"],
+            "value": draw(values()),
+            "rationale": "weighed",
+            "analyst": draw(st.sampled_from(["ana", "bob"])),
+        }
+        for n in range(draw(st.integers(0, 2)))
+    )
     source = draw(st.sampled_from(SOURCES[:-1]))
     # A source registered, then again with other parties.
     out.extend(

@@ -19,6 +19,7 @@ from discrepancy.errors import DiscrepancyError, LogDecodeError
 from discrepancy.generate import generate_lines
 from discrepancy.logs import replay_paths
 from discrepancy.reconcile import reconcile
+from discrepancy.reconcile.analysts import disagreements
 from discrepancy.report import write_report
 from discrepancy.shard import write_sharded_report
 from tests.shard_strategies import split_logs
@@ -26,8 +27,11 @@ from tests.strategies import TIMES
 
 
 def _single(paths: list[Path], as_of: str | None = None) -> bytes:
+    """The report as ``replay --json --jobs 1`` writes it."""
+    state = replay_paths(paths, as_of=as_of)
+    found = reconcile(state)
     out = io.BytesIO()
-    write_report(reconcile(replay_paths(paths, as_of=as_of)), out, as_of=as_of)
+    write_report(found, out, as_of=as_of, disagreements=disagreements(state, found).values())
     return out.getvalue()
 
 
@@ -79,6 +83,8 @@ def test_sharded_report_equals_single_process_report(
     with tempfile.TemporaryDirectory() as directory:
         paths = _write(directory, files)
         expected = _single(paths, as_of)
+        if b'"disagreements"' in expected:
+            event("analysts disagree")
         got = _sharded(paths, as_of=as_of, jobs=1, shards=shards, chunk_bytes=chunk_bytes)
     assert got == expected
 
