@@ -69,7 +69,7 @@ def _tally(files: list[bytes], shards: int) -> None:
             break
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     split_logs(),
     st.integers(1, 6),
