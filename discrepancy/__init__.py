@@ -29,6 +29,7 @@ from discrepancy.events import (
     Source,
     Timestamp,
 )
+from discrepancy.figures import FigureError, parse_figure
 from discrepancy.logs import read_events, read_paths, replay_paths
 from discrepancy.reconcile import (
     Anomaly,
@@ -62,6 +63,7 @@ __all__ = [
     "DiscrepancyError",
     "Event",
     "EventLog",
+    "FigureError",
     "Flag",
     "LogDecodeError",
     "LogIntegrityError",
@@ -88,6 +90,7 @@ __all__ = [
     "entails",
     "evolve",
     "merge",
+    "parse_figure",
     "read_events",
     "read_paths",
     "reconcile",

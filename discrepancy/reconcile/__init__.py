@@ -105,13 +105,21 @@ def _apply_policy(found: Reconciliation, policy: PolicyName, registry: Registry)
             source=c.source,
             proposition=key,
             value=c.value,
-            confirmed_by=frozenset(c.confirmed_by),
+            confirmed_by=c.confirmed_by,
         )
         for key, finding in found.propositions.items()
         for c in finding.claims
         if c.live
     ]
-    scored = learn(live, parties=registry.parties) if policy == "learned" else majority(live)
+    if policy == "learned":
+        rulings = {
+            key: finding.resolution.value
+            for key, finding in found.propositions.items()
+            if finding.resolution is not None
+        }
+        scored = learn(live, groups=registry.groups, rulings=rulings)
+    else:
+        scored = majority(live)
     propositions: dict[str, PropositionFinding] = {}
     for key, finding in found.propositions.items():
         if len(finding.ranking) > 1:
@@ -124,6 +132,7 @@ def _apply_policy(found: Reconciliation, policy: PolicyName, registry: Registry)
         propositions=propositions,
         policy=policy,
         reliability=scored.reliability if policy == "learned" else None,
+        evidence=scored.evidence if policy == "learned" else None,
     )
 
 
@@ -196,8 +205,12 @@ def _claim_anomalies(index: EventIndex, registry: Registry) -> list[Anomaly]:
         for later in rivals:
             found.append(reused_claim_id(later, first.id))
             found.extend(unknown_sources(later, registry.parties))
+    registered = registry.parties
     for claim in index.claims.values():
-        found.extend(unknown_sources(claim, registry.parties))
+        if claim.source not in registered or (
+            claim.via is not None and claim.via not in registered
+        ):
+            found.extend(unknown_sources(claim, registered))
     return found
 
 

@@ -21,8 +21,10 @@ Here every question is answered per distinct value from a few summaries:
   the quadrant exactly when that smallest high is at most ``v.high``.
 
 :class:`Relations` derives support, contradiction and voices from those
-counts. With few distinct values, the same counts are taken by looking at
-every pair (:func:`brute_counts`); a property test proves both equal.
+counts. With few distinct values (most propositions), each value's backers
+are simply collected pair by pair (``Relations._pairwise``), which is cheaper
+there; property tests prove the two paths equal, and the sweep's counts
+equal :func:`brute_counts`.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from itertools import combinations
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from discrepancy.events import Claim
 from discrepancy.reconcile.registry import Registry
+from discrepancy.reconcile.stances import Stances
 from discrepancy.values import Amount, Value
 
 Bound: TypeAlias = int | float
@@ -127,12 +130,15 @@ class Relations:
       source denies it;
     * ``allied[claim]``: confirmed by, or entailed by a live claim of, another
       source sharing a party with its claimant (the second branch of grade 2);
+      read it only for claims not independently supported (for the others it
+      may be left ``False``, since grade 2 then follows from support);
     * :meth:`against_supported`: whether an independently supported live claim
       is incompatible with a value;
     * :meth:`voices`: rules 1.1 independent voices behind a claim.
     """
 
     __slots__ = (
+        "_backers",
         "_by_source",
         "_group_lows",
         "_groups",
@@ -147,37 +153,82 @@ class Relations:
     def __init__(
         self,
         live: Sequence[Claim],
-        confirmers: Mapping[str, Iterable[str]],
-        denied: Mapping[str, bool],
+        stances: Mapping[str, Stances],
         registry: Registry,
         *,
         sweep_from: int = SWEEP_FROM,
     ) -> None:
+        confirmers = _Confirmers(stances)
         codes: dict[Value, int] = {}
         self._points = {c.claim: point_of(c.value, codes) for c in live}
         self._registry = registry
         distinct = set(self._points.values())
-        count: Counter = sweep_counts if len(distinct) >= sweep_from else brute_counts
-        registered = list(
+        self._by_source = list(
             dict.fromkeys(
                 (self._points[c.claim], c.source) for c in live if c.source in registry.parties
             )
         )
-        self._by_source = registered
-        groups = registry.groups
-        self._groups = count([(p, groups[s]) for p, s in registered], distinct)
         self._group_lows: dict[int, tuple[list[Bound], list[Bound]]] = {}
-        incompatible = _incompatibility(distinct, is_amount=not codes)
+        self._backers: dict[Point, set[str]] | None = None
+        self._groups: dict[Point, int] = {}
         self.supported: dict[str, bool] = {}
         self.contradicted: dict[str, bool] = {}
         self.allied: dict[str, bool] = {}
-        self._entailment(live, confirmers, count)
+        if len(distinct) >= sweep_from:
+            groups = registry.groups
+            self._groups = sweep_counts([(p, groups[s]) for p, s in self._by_source], distinct)
+            self._entailment(live, confirmers, sweep_counts)
+        else:
+            self._pairwise(live, confirmers, distinct)
+        incompatible = _incompatibility(distinct, is_amount=not codes)
         for claim in live:
+            held = stances.get(claim.claim)
             self.contradicted[claim.claim] = (
-                denied.get(claim.claim, False) or incompatible[self._points[claim.claim]]
-            )
+                held is not None and bool(held.denials)
+            ) or incompatible[self._points[claim.claim]]
         spans = [self._points[c.claim] for c in live if self.supported[c.claim]]
         self._supported_span = _span(spans, is_amount=not codes)
+
+    def _pairwise(
+        self, live: Sequence[Claim], confirmers: Mapping[str, Iterable[str]], distinct: set[Point]
+    ) -> None:
+        """The plain twin of the sweeps, for few distinct values: each pair of values.
+
+        Every distinct value gets its backers (the registered sources of the
+        live values inside it) and their groups; each claim's support and
+        alliance are then read off its confirmers and backers directly.
+        """
+        registry = self._registry
+        holders: dict[Point, set[str]] = {}
+        for point, source in self._by_source:
+            bucket = holders.get(point)
+            if bucket is None:
+                holders[point] = {source}
+            else:
+                bucket.add(source)
+        if len(distinct) == 1:
+            backers = {value: set().union(*holders.values()) for value in distinct}
+        else:
+            backers = {}
+            for value in distinct:
+                found: set[str] = set()
+                for other, sources in holders.items():
+                    if other[0] >= value[0] and other[1] <= value[1]:
+                        found |= sources
+                backers[value] = found
+        self._backers = backers
+        for claim in live:
+            source = claim.source
+            if source not in registry.parties:
+                self.supported[claim.claim] = self.allied[claim.claim] = False
+                continue
+            pool = [*confirmers.get(claim.claim, ()), *backers[self._points[claim.claim]]]
+            supported = any(registry.independent(b, source) for b in pool)
+            self.supported[claim.claim] = supported
+            # (Alliance only matters to a claim without independent support.)
+            self.allied[claim.claim] = not supported and any(
+                registry.allied(b, source) for b in pool
+            )
 
     @classmethod
     def single(
@@ -195,7 +246,8 @@ class Relations:
         relations._points = {claim.claim: point}
         relations._registry = registry
         relations._by_source = [(point, source)] if registered else []
-        relations._groups = {point: 1 if registered else 0}
+        relations._groups = {}
+        relations._backers = {point: {source} if registered else set()}
         relations._group_lows = {}
         relations._supported_span = None
         confirming = tuple(confirmers)
@@ -329,6 +381,10 @@ class Relations:
         point = self._points[claim]
         groups = self._registry.groups
         extra = {groups[s] for s in confirming if s in groups}
+        if self._backers is not None:  # the pairwise path: the backers themselves
+            return len({groups[s] for s in self._backers[point]} | extra)
+        if not extra:
+            return self._groups[point]
         return self._groups[point] + sum(1 for g in extra if not self._group_inside(g, point))
 
     def _group_inside(self, group: int, point: Point) -> bool:
@@ -348,6 +404,28 @@ def _subsets(parties: frozenset[str]) -> Iterator[frozenset[str]]:
     for size in range(1, len(items) + 1):
         for chosen in combinations(items, size):
             yield frozenset(chosen)
+
+
+class _Confirmers(Mapping[str, Iterable[str]]):
+    """Claim id -> its effective confirmers, read through to the stances."""
+
+    __slots__ = ("_stances",)
+
+    def __init__(self, stances: Mapping[str, Stances]) -> None:
+        self._stances = stances
+
+    def __getitem__(self, claim: str) -> Iterable[str]:
+        return self._stances[claim].confirmers
+
+    def get(self, claim: str, default: object = ()) -> Any:
+        held = self._stances.get(claim)
+        return default if held is None else held.confirmers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stances)
+
+    def __len__(self) -> int:
+        return len(self._stances)
 
 
 Span: TypeAlias = tuple[Bound, Bound, frozenset[Point]] | None

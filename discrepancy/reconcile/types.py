@@ -93,3 +93,5 @@ class Reconciliation:
     """The best-value policy applied (see ``discrepancy.policy``)."""
     reliability: Mapping[str, float] | None = None
     """Under the ``learned`` policy, each source's learned reliability; else ``None``."""
+    evidence: Mapping[str, int] | None = None
+    """Under ``learned``, the number of claims each reliability rests on; else ``None``."""
