@@ -14,6 +14,7 @@ from discrepancy.errors import (
     DiscrepancyError,
     LogDecodeError,
     LogIntegrityError,
+    LogWriteError,
     SnapshotMismatch,
     TableError,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "Flag",
     "LogDecodeError",
     "LogIntegrityError",
+    "LogWriteError",
     "PropositionFinding",
     "Reconciliation",
     "Reopening",
