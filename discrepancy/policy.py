@@ -564,6 +564,38 @@ class Reasons:
     """The chosen value's score minus the runner-up's (``inf`` with no rival)."""
 
 
+def _voices_behind(
+    key: _Key,
+    by_key: Mapping[_Key, Sequence[PolicyClaim]],
+    learned: Learned,
+    groups: Mapping[str, Hashable],
+    ln_n: float,
+) -> tuple[Voice, ...]:
+    """The voices supporting the value ``key``, heaviest first (as :func:`learn` weighs them)."""
+    heaviest: dict[object, list[tuple[float, str]]] = {}
+    for other, said in by_key.items():
+        if not _entails(other, key):
+            continue
+        for s in sorted({c.source for c in said} | {x for c in said for x in c.confirmed_by}):
+            t = learned.reliability.get(s, learned.centre)
+            w = max(0.0, ln_n + math.log(t / (1.0 - t)))
+            heaviest.setdefault((0, groups[s]) if s in groups else (1, s), []).append((w, s))
+    voices = []
+    for members in heaviest.values():
+        members.sort(key=lambda m: (-m[0], m[1]))
+        w, s = members[0]
+        voices.append(
+            Voice(
+                source=s,
+                reliability=learned.reliability.get(s, learned.centre),
+                claims=learned.evidence.get(s, 0),
+                weight=w,
+                allies=tuple(sorted({m[1] for m in members[1:]})),
+            )
+        )
+    return tuple(sorted(voices, key=lambda v: (-v.weight, v.source)))
+
+
 def reasons(
     claims: Iterable[PolicyClaim],
     learned: Learned,
@@ -589,37 +621,14 @@ def reasons(
     ln_n = math.log(max(1, len(by_key) - 1))
     backings = []
     for key, said in by_key.items():
-        heaviest: dict[object, list[tuple[float, str]]] = {}
-        for other, others in by_key.items():
-            if not _entails(other, key):
-                continue
-            for s in sorted(
-                {c.source for c in others} | {x for c in others for x in c.confirmed_by}
-            ):
-                t = learned.reliability.get(s, PRIOR)
-                w = max(0.0, ln_n + math.log(t / (1.0 - t)))
-                heaviest.setdefault(groups.get(s, ("alone", s)), []).append((w, s))
-        voices = []
-        for members in heaviest.values():
-            members.sort(key=lambda m: (-m[0], m[1]))
-            w, s = members[0]
-            voices.append(
-                Voice(
-                    source=s,
-                    reliability=learned.reliability.get(s, PRIOR),
-                    claims=learned.evidence.get(s, 0),
-                    weight=w,
-                    allies=tuple(sorted({m[1] for m in members[1:]})),
-                )
-            )
-        voices.sort(key=lambda v: (-v.weight, v.source))
+        voices = _voices_behind(key, by_key, learned, groups, ln_n)
         ids = tuple(c.claim for c in said)
         backings.append(
             Backing(
                 value=said[0].value,
                 score=learned.scores.get(ids[0], 0.0),
                 claims=ids,
-                voices=tuple(voices),
+                voices=voices,
             )
         )
     pick = choose(list(ranked) or [c.claim for c in mine], learned.scores)
