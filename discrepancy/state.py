@@ -229,6 +229,10 @@ class State:
         """The number of distinct event ids."""
         return len(self._index_of().kept)
 
+    def distinct(self) -> Iterator[Event]:
+        """Every distinct event, in no particular order (cheaper than :meth:`events`)."""
+        return self._index_of().distinct()
+
     def events(self) -> Iterator[Event]:
         """Every distinct event, in ``(recorded_at, canonical bytes)`` order.
 

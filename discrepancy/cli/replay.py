@@ -10,10 +10,14 @@ from typing import Any
 import structlog
 
 from discrepancy.cli._logs import add_log_arguments, load_state
+from discrepancy.cli._usage import UsageError
+from discrepancy.export import flat_csv, write_parquet
+from discrepancy.html import html_report
 from discrepancy.policy import POLICIES
-from discrepancy.reconcile import STATUSES, reconcile
+from discrepancy.reconcile import STATUSES, Reconciliation, reconcile
 from discrepancy.report import write_report
-from discrepancy.summary import claims_csv, summarize
+from discrepancy.state import State
+from discrepancy.summary import summarize
 
 _log = structlog.get_logger(__name__)
 
@@ -37,10 +41,11 @@ def register(subparsers: Any) -> None:
     add_log_arguments(parser)
     parser.add_argument(
         "--format",
-        choices=("table", "json", "csv"),
+        choices=("table", "json", "csv", "html", "parquet"),
         default="table",
         help="table: a summary for people (default); json: the report of SPEC section 5; "
-        "csv: one row per claim",
+        "csv: one row per claim, typed columns (docs/export.md); html: a self-contained page "
+        "with timeline charts; parquet: the csv rows as Parquet (needs the parquet extra)",
     )
     parser.add_argument(
         "--json",
@@ -80,7 +85,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         write_report(reconciliation, sys.stdout.buffer, as_of=args.as_of)
     elif args.format == "csv":
-        sys.stdout.write(claims_csv(reconciliation))
+        sys.stdout.write(flat_csv(reconciliation, state))
+    elif args.format == "html":
+        sys.stdout.write(html_report(reconciliation, state))
+    elif args.format == "parquet":
+        _parquet(reconciliation, state)
     else:
         sys.stdout.write(summarize(reconciliation, statuses=args.status or STATUSES))
     sys.stdout.flush()
@@ -94,3 +103,12 @@ def run(args: argparse.Namespace) -> int:
         seconds=round(time.perf_counter() - started, 3),
     )
     return 0
+
+
+def _parquet(reconciliation: Reconciliation, state: State) -> None:
+    if sys.stdout.isatty():
+        raise UsageError("--format parquet writes binary: redirect it to a file")
+    try:
+        write_parquet(reconciliation, state, sys.stdout.buffer)
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None

@@ -205,8 +205,12 @@ def _claim_anomalies(index: EventIndex, registry: Registry) -> list[Anomaly]:
         for later in rivals:
             found.append(reused_claim_id(later, first.id))
             found.extend(unknown_sources(later, registry.parties))
+    registered = registry.parties
     for claim in index.claims.values():
-        found.extend(unknown_sources(claim, registry.parties))
+        if claim.source not in registered or (
+            claim.via is not None and claim.via not in registered
+        ):
+            found.extend(unknown_sources(claim, registered))
     return found
 
 

@@ -69,13 +69,7 @@ def work(
     counted = _counted(claims, kind, anomalies)
     in_kind = _counted(resolutions, kind, anomalies)
     live = _live(claims, counted, kind, claim_of, stances, anomalies)
-    relations = Relations(
-        live,
-        {c.claim: stances.get(c.claim, NO_STANCES).confirmers for c in live},
-        {c.claim: bool(stances.get(c.claim, NO_STANCES).denials) for c in live},
-        registry,
-        sweep_from=sweep_from,
-    )
+    relations = Relations(live, stances, registry, sweep_from=sweep_from)
     return Worked(
         kind=kind,
         counted=counted,
@@ -159,11 +153,10 @@ def _counted(
     """The events of the proposition's kind; the others are anomalies, not counted."""
     counted: list[_Counted] = []
     for event in events:
-        odd = kind_mismatch(event, kind)
-        if odd is None:
+        if event.value.kind == kind:
             counted.append(event)
         else:
-            anomalies.append(odd)
+            anomalies.append(kind_mismatch(event, kind))  # type: ignore[arg-type]
     return counted
 
 
@@ -271,8 +264,8 @@ def _finding(
         credibility=credibility(claim, relations, resolution, registry) if live else None,
         independently_supported=live and relations.supported[claim.claim],
         contradicted=live and relations.contradicted[claim.claim],
-        confirmed_by=tuple(sorted(found.confirmers)),
-        denied_by=tuple(sorted({d.source for d in found.denials})),
+        confirmed_by=tuple(sorted(found.confirmers)) if found.confirmers else (),
+        denied_by=tuple(sorted({d.source for d in found.denials})) if found.denials else (),
     )
 
 

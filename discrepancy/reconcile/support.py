@@ -21,19 +21,23 @@ Here every question is answered per distinct value from a few summaries:
   the quadrant exactly when that smallest high is at most ``v.high``.
 
 :class:`Relations` derives support, contradiction and voices from those
-counts. With few distinct values, the same counts are taken by looking at
-every pair (:func:`brute_counts`); a property test proves both equal.
+counts. With few distinct values (most propositions), each value's backers
+are simply collected pair by pair (``Relations._pairwise``), which is cheaper
+there; property tests prove the two paths equal, and the sweep's counts
+equal :func:`brute_counts`.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Final, TypeAlias
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from itertools import combinations
+from typing import Any, Final, TypeAlias
 
 from discrepancy.events import Claim
 from discrepancy.reconcile.registry import Registry
+from discrepancy.reconcile.stances import Stances
 from discrepancy.values import Amount, Value
 
 Bound: TypeAlias = int | float
@@ -42,6 +46,9 @@ Point: TypeAlias = tuple[Bound, Bound]
 
 SWEEP_FROM: Final = 24
 """From this many distinct live values on, quadrant counts are swept, not paired."""
+
+EXACT_PARTIES: Final = 6
+"""Sources of at most this many parties are counted by party subsets (2**6 - 1 of them)."""
 
 
 def point_of(value: Value, codes: dict[Value, int]) -> Point:
@@ -123,12 +130,15 @@ class Relations:
       source denies it;
     * ``allied[claim]``: confirmed by, or entailed by a live claim of, another
       source sharing a party with its claimant (the second branch of grade 2);
+      read it only for claims not independently supported (for the others it
+      may be left ``False``, since grade 2 then follows from support);
     * :meth:`against_supported`: whether an independently supported live claim
       is incompatible with a value;
     * :meth:`voices`: rules 1.1 independent voices behind a claim.
     """
 
     __slots__ = (
+        "_backers",
         "_by_source",
         "_group_lows",
         "_groups",
@@ -143,35 +153,82 @@ class Relations:
     def __init__(
         self,
         live: Sequence[Claim],
-        confirmers: Mapping[str, Iterable[str]],
-        denied: Mapping[str, bool],
+        stances: Mapping[str, Stances],
         registry: Registry,
         *,
         sweep_from: int = SWEEP_FROM,
     ) -> None:
+        confirmers = _Confirmers(stances)
         codes: dict[Value, int] = {}
         self._points = {c.claim: point_of(c.value, codes) for c in live}
         self._registry = registry
         distinct = set(self._points.values())
-        count: Counter = sweep_counts if len(distinct) >= sweep_from else brute_counts
-        registered = [
-            (self._points[c.claim], c.source) for c in live if c.source in registry.parties
-        ]
-        self._by_source = registered
-        groups = registry.groups
-        self._groups = count([(p, groups[s]) for p, s in registered], distinct)
+        self._by_source = list(
+            dict.fromkeys(
+                (self._points[c.claim], c.source) for c in live if c.source in registry.parties
+            )
+        )
         self._group_lows: dict[int, tuple[list[Bound], list[Bound]]] = {}
-        incompatible = _incompatibility(distinct, is_amount=not codes)
+        self._backers: dict[Point, set[str]] | None = None
+        self._groups: dict[Point, int] = {}
         self.supported: dict[str, bool] = {}
         self.contradicted: dict[str, bool] = {}
         self.allied: dict[str, bool] = {}
-        self._entailment(live, confirmers, count)
+        if len(distinct) >= sweep_from:
+            groups = registry.groups
+            self._groups = sweep_counts([(p, groups[s]) for p, s in self._by_source], distinct)
+            self._entailment(live, confirmers, sweep_counts)
+        else:
+            self._pairwise(live, confirmers, distinct)
+        incompatible = _incompatibility(distinct, is_amount=not codes)
         for claim in live:
+            held = stances.get(claim.claim)
             self.contradicted[claim.claim] = (
-                denied.get(claim.claim, False) or incompatible[self._points[claim.claim]]
-            )
+                held is not None and bool(held.denials)
+            ) or incompatible[self._points[claim.claim]]
         spans = [self._points[c.claim] for c in live if self.supported[c.claim]]
         self._supported_span = _span(spans, is_amount=not codes)
+
+    def _pairwise(
+        self, live: Sequence[Claim], confirmers: Mapping[str, Iterable[str]], distinct: set[Point]
+    ) -> None:
+        """The plain twin of the sweeps, for few distinct values: each pair of values.
+
+        Every distinct value gets its backers (the registered sources of the
+        live values inside it) and their groups; each claim's support and
+        alliance are then read off its confirmers and backers directly.
+        """
+        registry = self._registry
+        holders: dict[Point, set[str]] = {}
+        for point, source in self._by_source:
+            bucket = holders.get(point)
+            if bucket is None:
+                holders[point] = {source}
+            else:
+                bucket.add(source)
+        if len(distinct) == 1:
+            backers = {value: set().union(*holders.values()) for value in distinct}
+        else:
+            backers = {}
+            for value in distinct:
+                found: set[str] = set()
+                for other, sources in holders.items():
+                    if other[0] >= value[0] and other[1] <= value[1]:
+                        found |= sources
+                backers[value] = found
+        self._backers = backers
+        for claim in live:
+            source = claim.source
+            if source not in registry.parties:
+                self.supported[claim.claim] = self.allied[claim.claim] = False
+                continue
+            pool = [*confirmers.get(claim.claim, ()), *backers[self._points[claim.claim]]]
+            supported = any(registry.independent(b, source) for b in pool)
+            self.supported[claim.claim] = supported
+            # (Alliance only matters to a claim without independent support.)
+            self.allied[claim.claim] = not supported and any(
+                registry.allied(b, source) for b in pool
+            )
 
     @classmethod
     def single(
@@ -189,7 +246,8 @@ class Relations:
         relations._points = {claim.claim: point}
         relations._registry = registry
         relations._by_source = [(point, source)] if registered else []
-        relations._groups = {point: 1 if registered else 0}
+        relations._groups = {}
+        relations._backers = {point: {source} if registered else set()}
         relations._group_lows = {}
         relations._supported_span = None
         confirming = tuple(confirmers)
@@ -216,8 +274,13 @@ class Relations:
                 self.supported[claim.claim] = False
                 self.allied[claim.claim] = False
                 continue
-            self.supported[claim.claim] = any(registry.independent(s, source) for s in confirming)
-            self.allied[claim.claim] = any(registry.allied(s, source) for s in confirming)
+            if confirming:
+                self.supported[claim.claim] = any(
+                    registry.independent(s, source) for s in confirming
+                )
+                self.allied[claim.claim] = any(registry.allied(s, source) for s in confirming)
+            else:
+                self.supported[claim.claim] = self.allied[claim.claim] = False
             if self._groups[self._points[claim.claim]] >= 2:
                 self.supported[claim.claim] = True  # another group's source backs it
             elif registry.parties[source]:
@@ -228,41 +291,55 @@ class Relations:
     def _within_group(self, lone: Sequence[Claim], count: Counter) -> None:
         """Support and alliance for claims whose quadrant holds only their own group.
 
-        Inside one group a backer may still be independent (a chain of shared
-        parties, none shared with the claimant). With one party ``p``, the
-        claimant's group-mates in the quadrant that lack ``p`` are independent
-        of it and those with ``p`` are allied, so two counts decide; with more
-        parties the quadrant's sources are looked at one by one.
+        Inside one group a backer may still be independent (joined through a
+        chain of parties, sharing none with the claimant). With ``A`` the
+        distinct sources in the quadrant that share a party with the claimant
+        (the claimant among them) and ``C`` all distinct registered sources
+        there, some backer is independent iff ``C > A`` and some is allied iff
+        ``A > 1``. ``A`` is counted by inclusion and exclusion over the
+        claimant's party subsets ``Q``, from the number of quadrant sources
+        holding all of ``Q``; a claimant of more than :data:`EXACT_PARTIES`
+        parties has its quadrant's sources looked at one by one instead.
         """
         registry = self._registry
-        queries = {self._points[c.claim] for c in lone}
-        sources = count(self._by_source, queries)
-        by_party: dict[str, set[Point]] = {}
+        sources = count(self._by_source, {self._points[c.claim] for c in lone})
+        # With its claimant alone in the quadrant, a claim has no backer at all.
+        lone = [c for c in lone if sources[self._points[c.claim]] > 1]
+        asked: dict[frozenset[str], set[Point]] = {}
         for claim in lone:
             named = registry.parties[claim.source]
-            if len(named) == 1:
-                by_party.setdefault(next(iter(named)), set()).add(self._points[claim.claim])
-        members: dict[str, list[Coloured]] = {party: [] for party in by_party}
-        for point, source in self._by_source:
-            for party in registry.parties[source]:
-                bucket = members.get(party)
-                if bucket is not None:
-                    bucket.append((point, source))
-        holding: dict[tuple[str, Point], int] = {}
-        for party, asked in by_party.items():
-            for point, found in count(members[party], asked).items():
-                holding[party, point] = found
+            if len(named) <= EXACT_PARTIES:
+                for subset in _subsets(named):
+                    asked.setdefault(subset, set()).add(self._points[claim.claim])
+        holding = self._holding(asked, count)
         for claim in lone:
             point = self._points[claim.claim]
             named = registry.parties[claim.source]
-            if len(named) == 1:
-                with_party = holding[next(iter(named)), point]
-                independent = sources[point] - with_party > 0
-                allied = with_party > 1  # the claimant itself holds the party
+            if len(named) <= EXACT_PARTIES:
+                sharing = sum(
+                    (1 if len(q) % 2 else -1) * holding[q][point] for q in _subsets(named)
+                )
+                independent, allied = sources[point] > sharing, sharing > 1
             else:
                 independent, allied = self._look(claim.source, point)
             self.supported[claim.claim] = self.supported[claim.claim] or independent
             self.allied[claim.claim] = self.allied[claim.claim] or allied
+
+    def _holding(
+        self, asked: Mapping[frozenset[str], set[Point]], count: Counter
+    ) -> dict[frozenset[str], dict[Point, int]]:
+        """Party subset -> point -> distinct quadrant sources holding every party of it."""
+        registry = self._registry
+        members: dict[frozenset[str], list[Coloured]] = {q: [] for q in asked}
+        for point, source in self._by_source:
+            named = registry.parties[source]
+            if len(named) <= EXACT_PARTIES:
+                wanted: Iterable[frozenset[str]] = (q for q in _subsets(named) if q in members)
+            else:
+                wanted = (q for q in members if q <= named)
+            for subset in wanted:
+                members[subset].append((point, source))
+        return {q: count(members[q], points) for q, points in asked.items()}
 
     def _look(self, claimant: str, point: Point) -> tuple[bool, bool]:
         """(independent backer, allied backer) in ``point``'s quadrant, one by one."""
@@ -304,6 +381,10 @@ class Relations:
         point = self._points[claim]
         groups = self._registry.groups
         extra = {groups[s] for s in confirming if s in groups}
+        if self._backers is not None:  # the pairwise path: the backers themselves
+            return len({groups[s] for s in self._backers[point]} | extra)
+        if not extra:
+            return self._groups[point]
         return self._groups[point] + sum(1 for g in extra if not self._group_inside(g, point))
 
     def _group_inside(self, group: int, point: Point) -> bool:
@@ -315,6 +396,36 @@ class Relations:
         lows, least = found
         reach = bisect_right(lows, -point[0])  # points with low >= point's low
         return reach > 0 and least[reach - 1] <= point[1]
+
+
+def _subsets(parties: frozenset[str]) -> Iterator[frozenset[str]]:
+    """The non-empty subsets of ``parties``."""
+    items = sorted(parties)
+    for size in range(1, len(items) + 1):
+        for chosen in combinations(items, size):
+            yield frozenset(chosen)
+
+
+class _Confirmers(Mapping[str, Iterable[str]]):
+    """Claim id -> its effective confirmers, read through to the stances."""
+
+    __slots__ = ("_stances",)
+
+    def __init__(self, stances: Mapping[str, Stances]) -> None:
+        self._stances = stances
+
+    def __getitem__(self, claim: str) -> Iterable[str]:
+        return self._stances[claim].confirmers
+
+    def get(self, claim: str, default: object = ()) -> Any:
+        held = self._stances.get(claim)
+        return default if held is None else held.confirmers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stances)
+
+    def __len__(self) -> int:
+        return len(self._stances)
 
 
 Span: TypeAlias = tuple[Bound, Bound, frozenset[Point]] | None
