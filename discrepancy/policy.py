@@ -605,7 +605,9 @@ def reasons(
     groups: Mapping[str, Hashable] | None = None,
 ) -> Reasons:
     """Which voices, of what reliability and resting on how many claims, decided the best
-    value of ``proposition`` under ``learned`` (:func:`learn` run on ``claims``).
+    value of ``proposition`` under ``learned`` (:func:`learn` run on ``claims``; only its
+    ``reliability``, ``evidence`` and ``centre`` are read: the scores are worked out
+    again from the voices, exactly as :func:`learn` sums them).
 
     ``ranked`` is the SPEC order of the proposition's live claim ids (ties go to the
     earliest, as in :func:`choose`; by claim id when not given). ``groups`` as in
@@ -626,12 +628,13 @@ def reasons(
         backings.append(
             Backing(
                 value=said[0].value,
-                score=learned.scores.get(ids[0], 0.0),
+                score=math.fsum(v.weight for v in voices),
                 claims=ids,
                 voices=voices,
             )
         )
-    pick = choose(list(ranked) or [c.claim for c in mine], learned.scores)
+    scores = {c: b.score for b in backings for c in b.claims}
+    pick = choose(list(ranked) or [c.claim for c in mine], scores)
     chosen = next(b for b in backings if pick in b.claims)
     rivals = sorted((b for b in backings if b is not chosen), key=lambda b: -b.score)
     runner_up = rivals[0].score if rivals else -math.inf

@@ -50,7 +50,8 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
     ``as_of`` is echoed as given (the timestamp the state was limited to).
     Flag and choice propositions carry no ``low`` or ``high`` key. Under a
     policy other than ``spec`` the report also names the ``policy``, and under
-    ``learned`` it gives each source's learned ``reliability`` (six decimals);
+    ``learned`` it gives each source's learned ``reliability`` (six decimals)
+    and ``reliability_claims``, the number of claims each rests on;
     under ``spec`` it is exactly SPEC section 5.
     """
     return _report(reconciliation, as_of)
@@ -80,6 +81,8 @@ def _report(
         out["reliability"] = {
             source: round(score, 6) for source, score in sorted(reconciliation.reliability.items())
         }
+    if reconciliation.evidence is not None:
+        out["reliability_claims"] = dict(sorted(reconciliation.evidence.items()))
     return out
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import orjson
 
+from discrepancy.policy import Reasons
 from discrepancy.reconcile import (
     STATUSES,
     ClaimFinding,
@@ -60,6 +61,30 @@ def _claim_line(claim: ClaimFinding) -> str:
     return line
 
 
+def reasons_lines(why: Reasons) -> list[str]:
+    """The learned policy's reasons for one proposition (``discrepancy.policy.reasons``)."""
+    lines = []
+    for backing in why.values:
+        voices = ", ".join(
+            f"{v.source} ({v.reliability:.2f} on {v.claims} claims, weight {v.weight:.2f}"
+            + (f", with {', '.join(v.allies)}" if v.allies else "")
+            + ")"
+            for v in backing.voices
+        )
+        lines.append(f"  {show_value(backing.value)}: score {backing.score:.2f} from {voices}")
+    if why.decisive:
+        lines.append(
+            "Decided by "
+            + ", ".join(
+                f"{v.source} ({v.reliability:.2f} on {v.claims} claims)" for v in why.decisive
+            )
+            + f": their weight alone beats the runner-up (margin {why.margin:.2f})."
+        )
+    elif len(why.values) > 1:
+        lines.append("No weight decides: the tie goes to the SPEC order.")
+    return lines
+
+
 def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATUSES) -> str:
     """The summary text, ending in a newline."""
     wanted = set(statuses)
@@ -85,6 +110,14 @@ def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATU
                 else finding.claims
             )
             lines.extend(_claim_line(c) for c in shown)
+    if reconciliation.reliability is not None:
+        lines.append("")
+        lines.append(f"RELIABILITY ({reconciliation.policy}; on how many claims it rests)")
+        claims = reconciliation.evidence or {}
+        lines.extend(
+            f"  {source}: {score:.3f} on {claims.get(source, 0)} claims"
+            for source, score in sorted(reconciliation.reliability.items())
+        )
     if reconciliation.anomalies and "anomalies" not in wanted and wanted == set(STATUSES):
         lines.append("")
         lines.append(f"ANOMALIES ({len(reconciliation.anomalies)})")

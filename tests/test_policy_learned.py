@@ -214,3 +214,49 @@ def test_reasons_show_a_tie_left_to_the_spec_order() -> None:
     assert why.values[0].value == Choice(answer="y")
     assert why.decisive == ()
     assert why.margin == 0
+
+
+@given(exact_claim_sets())
+def test_reasons_score_values_exactly_as_learn_does(claims: list[PolicyClaim]) -> None:
+    learned = learn(claims)
+    for prop in sorted({c.proposition for c in claims}):
+        why = reasons(claims, learned, prop)
+        for backing in why.values:
+            assert all(learned.scores[c] == backing.score for c in backing.claims)
+        pick = choose(sorted(c.claim for c in claims if c.proposition == prop), learned.scores)
+        assert pick in why.values[0].claims
+
+
+# --- the report, the summary and explain ---------------------------------------------------
+
+
+def test_the_report_and_summary_show_reliability_with_its_claim_count() -> None:
+    from discrepancy.reconcile import reconcile
+    from discrepancy.report import report
+    from discrepancy.state import replay
+    from discrepancy.summary import summarize
+    from tests.test_policy import _events
+
+    found = reconcile(replay(_events()), policy="learned")
+    shown = report(found)
+    assert found.evidence is not None
+    assert shown["reliability_claims"] == dict(sorted(found.evidence.items()))
+    assert shown["reliability_claims"]["a"] == 11
+    assert "reliability_claims" not in report(reconcile(replay(_events())))
+    text = summarize(found)
+    assert f"  a: {found.reliability['a']:.3f} on 11 claims" in text  # type: ignore[index]
+
+
+def test_explain_under_learned_names_the_deciding_sources(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from discrepancy.cli import main
+
+    key = "who-fired-first/2025-10-12-border"
+    assert main(["explain", "--example", "--policy", "learned", key]) == 0
+    out = capsys.readouterr().out
+    assert "Under the learned policy, best" in out
+    assert "taliban-defence (" in out
+    assert " claims, weight " in out
+    assert main(["explain", "--example", key]) == 0
+    assert "learned" not in capsys.readouterr().out
