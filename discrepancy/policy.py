@@ -207,7 +207,10 @@ def _gather(claims: Iterable[PolicyClaim]) -> dict[str, dict[_Key, tuple[set[str
     """Per proposition and value key, the sources asserting it and its claim ids."""
     asserting: dict[str, dict[_Key, tuple[set[str], list[str]]]] = {}
     for claim, source, proposition, value, confirmed_by in claims:
-        key = _key(value)
+        if type(value) is Amount and value.low is not None and value.high is not None:
+            key: _Key = (0, value.low, value.high, "")  # _key inlined for the common case
+        else:
+            key = _key(value)
         group = asserting.get(proposition)
         if group is None:
             group = asserting[proposition] = {}
@@ -221,6 +224,53 @@ def _gather(claims: Iterable[PolicyClaim]) -> dict[str, dict[_Key, tuple[set[str
     return asserting
 
 
+def _values(
+    group: Mapping[_Key, tuple[set[str], list[str]]],
+    index: Mapping[str, int],
+    start: int,
+    tolerance: float,
+    value_of_claim: dict[str, int],
+) -> tuple[list[_Key], bool, list[tuple[int, ...]], list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """One proposition's values from ``start`` on: keys, whether all are exact, and per
+    value the sources asserting it, those supporting it, and the values agreeing with it."""
+    keys = sorted(group)
+    points = all(k[0] != 0 or k[1] == k[2] for k in keys)
+    asserted: list[tuple[int, ...]] = []
+    supporting: list[tuple[int, ...]] = []
+    agreeing: list[tuple[int, ...]] = []
+    for v, key in enumerate(keys, start):
+        who, ids = group[key]
+        for claim in ids:
+            value_of_claim[claim] = v
+        asserted.append(tuple(sorted([index[s] for s in who])))
+        if points:  # exact answers entail only themselves: the common, fast case
+            supporting.append(asserted[-1])
+        else:
+            backers = {index[s] for k in keys if _entails(k, key) for s in group[k][0]}
+            supporting.append(tuple(sorted(backers)))
+        if points and tolerance <= 0:
+            agreeing.append((v,))
+        else:
+            agreeing.append(
+                tuple(start + j for j, k in enumerate(keys) if _agrees(k, key, tolerance))
+            )
+    return keys, points, asserted, supporting, agreeing
+
+
+def _blocs(
+    supporting: Sequence[tuple[int, ...]], start: int, voice: Sequence[int]
+) -> dict[int, tuple[tuple[int, ...], ...]]:
+    """The values some of whose supporters share a voice: their supporters by voice."""
+    blocs = {}
+    for v, backers in enumerate(supporting, start):
+        if len({voice[s] for s in backers}) < len(backers):
+            grouped: dict[int, list[int]] = {}
+            for s in backers:
+                grouped.setdefault(voice[s], []).append(s)
+            blocs[v] = tuple(tuple(g) for _, g in sorted(grouped.items()))
+    return blocs
+
+
 def _intern(
     claims: Iterable[PolicyClaim],
     tolerance: float,
@@ -231,66 +281,46 @@ def _intern(
     names = sorted({s for group in asserting.values() for who, _ in group.values() for s in who})
     index = {s: i for i, s in enumerate(names)}
     voice = _voices(names, groups)
-    labelled = [0.0] * len(names)
-    ruled = [0] * len(names)
-    counts = [0] * len(names)
+    shared = len(set(voice)) < len(voice)  # some voice speaks through several sources
+    labelled, ruled, counts = [0.0] * len(names), [0] * len(names), [0] * len(names)
     blocs: dict[int, tuple[tuple[int, ...], ...]] = {}
     spans: list[tuple[int, int, float, int]] = []
     modes: list[int] = []
     supporters: list[tuple[int, ...]] = []
     agreeing: list[tuple[int, ...]] = []
     asserted_by: list[tuple[int, ...]] = []
-    value_index: dict[tuple[str, _Key], int] = {}
     value_of_claim: dict[str, int] = {}
     for proposition in sorted(asserting):
-        group = asserting[proposition]
-        keys = sorted(group)
         start = len(supporters)
-        points = all(k[0] != 0 or k[1] == k[2] for k in keys)
-        for key in keys:
-            value_index[proposition, key] = len(supporters)
-            who, ids = group[key]
-            for claim in ids:
-                value_of_claim[claim] = len(supporters)
-            asserted_by.append(tuple(sorted(index[s] for s in who)))
-            if points:  # exact answers entail only themselves: the common, fast case
-                supporters.append(asserted_by[-1])
-            else:
-                backers = {index[s] for k in keys if _entails(k, key) for s in group[k][0]}
-                supporters.append(tuple(sorted(backers)))
-            if points and tolerance <= 0:
-                agreeing.append((len(supporters) - 1,))
-            else:
-                agreeing.append(
-                    tuple(start + j for j, k in enumerate(keys) if _agrees(k, key, tolerance))
-                )
-        for v in range(start, len(supporters)):
-            if len({voice[s] for s in supporters[v]}) < len(supporters[v]):
-                grouped: dict[int, list[int]] = {}
-                for s in supporters[v]:
-                    grouped.setdefault(voice[s], []).append(s)
-                blocs[v] = tuple(tuple(g) for _, g in sorted(grouped.items()))
+        keys, points, asserted, supporting, agree = _values(
+            asserting[proposition], index, start, tolerance, value_of_claim
+        )
+        asserted_by += asserted
+        supporters += supporting
+        agreeing += agree
+        if shared:
+            blocs.update(_blocs(supporting, start, voice))
         wrong = max(1, len(keys) - 1)
         spans.append((start, len(supporters), math.log(wrong), wrong + 1 - len(keys)))
-        said = [s for v in range(start, len(supporters)) for s in asserted_by[v]]
+        said = [s for who in asserted for s in who]
         ruling = rulings.get(proposition)
-        if ruling is not None:
+        if ruling is not None:  # labelled answers, counted once
             truth = _key(ruling)
-            for key in keys:
+            for key, who in zip(keys, asserted, strict=True):
                 right = 1.0 if _agrees(truth, key, tolerance) else 0.0
-                for s in asserted_by[value_index[proposition, key]]:
+                for s in who:
                     labelled[s] += right
                     ruled[s] += 1
                     counts[s] += 1
             modes.append(_SILENT)
             continue
-        voices = {voice[s] for s in said}
-        if len(voices) < 2:
+        voices = {voice[s] for s in said} if shared else set(said)
+        if len(voices) < 2:  # no other voice to be scored against
             modes.append(_SILENT)
             continue
         for s in said:
             counts[s] += 1
-        alone = len(voices) == len(set(said))  # no two sources of one voice speak here
+        alone = not shared or len(voices) == len(set(said))  # one source per voice here
         modes.append(_SIMPLE if points and tolerance <= 0 and alone else _GENERAL)
     return _Problem(
         sources=tuple(names),
