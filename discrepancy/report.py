@@ -9,12 +9,16 @@ time, never holding the whole report object.
 
 from __future__ import annotations
 
-from typing import Any, Final, Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import orjson
 
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Reconciliation
 from discrepancy.values import value_to_json
+
+if TYPE_CHECKING:
+    from discrepancy.reconcile.analysts import Disagreement
 
 
 def _claim(finding: ClaimFinding) -> dict[str, Any]:
@@ -44,8 +48,17 @@ def _proposition(finding: PropositionFinding) -> dict[str, Any]:
     return out
 
 
-def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[str, Any]:
+def report(
+    reconciliation: Reconciliation,
+    *,
+    as_of: str | None = None,
+    disagreements: Iterable[Disagreement] = (),
+) -> dict[str, Any]:
     """The report object of SPEC section 5.
+
+    ``disagreements`` (from :func:`discrepancy.reconcile.analysts.disagreements`)
+    adds the optional ``disagreements`` list when there are any (a compatible
+    extension of SPEC section 5, ``docs/log-format.md``).
 
     ``as_of`` is echoed as given (the timestamp the state was limited to).
     Flag and choice propositions carry no ``low`` or ``high`` key. Under a
@@ -54,11 +67,25 @@ def report(reconciliation: Reconciliation, *, as_of: str | None = None) -> dict[
     and ``reliability_claims``, the number of claims each rests on;
     under ``spec`` it is exactly SPEC section 5.
     """
-    return _report(reconciliation, as_of)
+    return _report(reconciliation, as_of, disagreements=disagreements)
+
+
+def _disagreement(found: Disagreement) -> dict[str, Any]:
+    return {
+        "proposition": found.proposition,
+        "resolution": found.in_force.id,
+        "analyst": found.in_force.analyst,
+        "replaces": found.replaced.id,
+        "replaced_analyst": found.replaced.analyst,
+    }
 
 
 def _report(
-    reconciliation: Reconciliation, as_of: str | None, *, propositions: bool = True
+    reconciliation: Reconciliation,
+    as_of: str | None,
+    *,
+    propositions: bool = True,
+    disagreements: Iterable[Disagreement] = (),
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "as_of": as_of,
@@ -75,6 +102,9 @@ def _report(
         out["propositions"] = {
             key: _proposition(finding) for key, finding in reconciliation.propositions.items()
         }
+    found = sorted((_disagreement(d) for d in disagreements), key=lambda d: d["proposition"])
+    if found:
+        out["disagreements"] = found
     if reconciliation.policy != "spec":
         out["policy"] = reconciliation.policy
     if reconciliation.reliability is not None:
@@ -102,15 +132,19 @@ class Writable(Protocol):
 
 
 def write_report(
-    reconciliation: Reconciliation, stream: Writable, *, as_of: str | None = None
+    reconciliation: Reconciliation,
+    stream: Writable,
+    *,
+    as_of: str | None = None,
+    disagreements: Iterable[Disagreement] = (),
 ) -> int:
-    """Write ``dumps(report(reconciliation, as_of=as_of))`` to ``stream``; its length.
+    """Write ``dumps(report(reconciliation, ...))`` to ``stream``; its length.
 
     The bytes are the same, but only one proposition's report object exists
     at a time and the stream gets them in chunks of about a megabyte, so a
     report of millions of claims needs no second copy of them in memory.
     """
-    head = _report(reconciliation, as_of, propositions=False)
+    head = _report(reconciliation, as_of, propositions=False, disagreements=disagreements)
     written = 0
     chunk: list[bytes] = []
     size = 0

@@ -1,15 +1,18 @@
 """A readable text summary of a reconciliation, for a person at a terminal.
 
-Contested propositions come first, each with the claims in conflict, who
-made them and their credibility; then the others grouped by status; the
-anomalies last. Pure: it returns a string.
+Contested propositions come first, then the others grouped by status, each
+with every claim: who made it, its credibility, whether it is contradicted,
+and for a claim no longer live whether it was retracted or corrected and by
+what; analysts who disagree are named; the anomalies come last. Pure: it
+returns a string.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -21,6 +24,20 @@ from discrepancy.reconcile import (
     Reconciliation,
 )
 from discrepancy.values import Value, value_to_json
+
+if TYPE_CHECKING:
+    from discrepancy.history import Withdrawal
+    from discrepancy.reconcile.analysts import Disagreement
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 proposition``, ``2 propositions``, ``0 anomalies``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def with_article(word: str) -> str:
+    """``an amount``, ``a flag``: the indefinite article a word takes."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def show_value(value: Value | None) -> str:
@@ -51,8 +68,35 @@ def _estimate(finding: PropositionFinding) -> str:
     return text
 
 
-def _claim_line(claim: ClaimFinding) -> str:
-    grade = f"credibility {claim.credibility}" if claim.live else "not live"
+def withdrawal_text(withdrawal: Withdrawal | None) -> str:
+    """``withdrawn: retracted (event r1)``, ``withdrawn: corrected by claim c5``."""
+    if withdrawal is None:
+        return "withdrawn"
+    how = []
+    if withdrawal.retracted_by is not None:
+        how.append(f"retracted (event {withdrawal.retracted_by})")
+    if withdrawal.corrected_by is not None:
+        how.append(f"corrected by claim {withdrawal.corrected_by}")
+    return "withdrawn: " + " and ".join(how)
+
+
+def disagreement_text(disagreement: Disagreement) -> str:
+    """One line saying which analyst overruled whom, with both values."""
+    now, before = disagreement.in_force, disagreement.replaced
+    return (
+        f"analysts disagree: {now.analyst} rules {show_value(now.value)} "
+        f"(event {now.id}, {now.recorded_at.text}), replacing {before.analyst}'s "
+        f"{show_value(before.value)} (event {before.id})"
+    )
+
+
+def _claim_line(claim: ClaimFinding, withdrawn: Mapping[str, Withdrawal]) -> str:
+    if claim.live:
+        grade = f"credibility {claim.credibility}"
+        if claim.contradicted:
+            grade += ", contradicted"
+    else:
+        grade = withdrawal_text(withdrawn.get(claim.claim))
     line = f"    {claim.claim}: {claim.source} says {show_value(claim.value)} [{grade}]"
     if claim.confirmed_by:
         line += f"; confirmed by {', '.join(claim.confirmed_by)}"
@@ -85,17 +129,39 @@ def reasons_lines(why: Reasons) -> list[str]:
     return lines
 
 
-def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATUSES) -> str:
-    """The summary text, ending in a newline."""
+def summarize(
+    reconciliation: Reconciliation,
+    *,
+    statuses: Iterable[str] = STATUSES,
+    propositions: Iterable[PropositionFinding] | None = None,
+    filtered: bool = False,
+    withdrawn: Mapping[str, Withdrawal] | None = None,
+    disagreements: Mapping[str, Disagreement] | None = None,
+) -> str:
+    """The summary text, ending in a newline.
+
+    ``propositions`` (default: all) and ``statuses`` pick what is shown;
+    ``filtered`` says some were left out on purpose (the anomalies are then
+    not listed). ``withdrawn`` says why claims are not live
+    (:func:`discrepancy.history.withdrawals`), ``disagreements`` which
+    analysts disagree (:func:`discrepancy.reconcile.analysts.disagreements`).
+    """
     wanted = set(statuses)
+    withdrawn = withdrawn or {}
+    disagreements = disagreements or {}
     by_status: dict[str, list[PropositionFinding]] = {s: [] for s in STATUSES}
-    for finding in reconciliation.propositions.values():
+    chosen = reconciliation.propositions.values() if propositions is None else propositions
+    for finding in chosen:
         by_status[finding.status].append(finding)
     lines = [
-        f"{reconciliation.events} events, {len(reconciliation.propositions)} propositions, "
+        f"{counted(reconciliation.events, 'event')}, "
+        f"{counted(len(reconciliation.propositions), 'proposition')}, "
         f"{len(reconciliation.contradictions)} contested, "
-        f"{len(reconciliation.anomalies)} anomalies"
+        f"{counted(len(reconciliation.anomalies), 'anomaly', 'anomalies')}"
     ]
+    shown = sum(len(g) for s, g in by_status.items() if s in wanted)
+    if filtered and shown < len(reconciliation.propositions):
+        lines[0] += f"; {shown} shown"
     for status in STATUSES:
         group = by_status[status]
         if status not in wanted or not group:
@@ -104,12 +170,10 @@ def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATU
         lines.append(f"{status.upper()} ({len(group)})")
         for finding in group:
             lines.append(f"  {finding.proposition}: {_estimate(finding)}")
-            shown = (
-                [c for c in finding.claims if c.live and c.contradicted]
-                if status == "contested"
-                else finding.claims
-            )
-            lines.extend(_claim_line(c) for c in shown)
+            found = disagreements.get(finding.proposition)
+            if found is not None:
+                lines.append(f"    {disagreement_text(found)}")
+            lines.extend(_claim_line(c, withdrawn) for c in finding.claims)
     if reconciliation.reliability is not None:
         lines.append("")
         lines.append(f"RELIABILITY ({reconciliation.policy}; on how many claims it rests)")
@@ -118,7 +182,7 @@ def summarize(reconciliation: Reconciliation, *, statuses: Iterable[str] = STATU
             f"  {source}: {score:.3f} on {claims.get(source, 0)} claims"
             for source, score in sorted(reconciliation.reliability.items())
         )
-    if reconciliation.anomalies and "anomalies" not in wanted and wanted == set(STATUSES):
+    if reconciliation.anomalies and not filtered and wanted == set(STATUSES):
         lines.append("")
         lines.append(f"ANOMALIES ({len(reconciliation.anomalies)})")
         lines.extend(f"  {a.kind} {a.event}: {a.detail}" for a in reconciliation.anomalies)

@@ -68,7 +68,7 @@ def test_summary_puts_contested_first(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["-q", "replay", str(log)]) == 0
     out = capsys.readouterr().out
     assert out.index("CONTESTED") < out.index("UNCONFIRMED")
-    assert "mujahid says 58 [credibility 4]" in out
+    assert "mujahid says 58 [credibility 4, contradicted]" in out
 
 
 def test_a_malformed_line_exits_1_with_one_located_line(

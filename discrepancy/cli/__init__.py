@@ -3,7 +3,12 @@
 Each subcommand lives in a module of this package exposing
 ``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
 Exit codes: 0 ok, 1 invalid input or a refused write (one located line on
-stderr, no traceback), 2 usage.
+stderr, no traceback), 2 usage (the subcommand's usage, then one line).
+
+Quiet by default: a command prints its output and, on stderr, only warnings
+and errors; ``-v`` (or ``--log-format json``) adds the one-line summaries such
+as ``replay_finished``. ``-q``, ``-v`` and ``--log-format`` are accepted before
+or after the subcommand.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import structlog
 
@@ -24,13 +30,26 @@ from discrepancy.cli import (
     generate,
     import_table,
     replay,
+    snapshot,
     verify,
 )
+from discrepancy.cli import list as list_command
 from discrepancy.cli._usage import UsageError
 from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError
 
-_COMMANDS = (replay, explain, contradictions, diff, append, verify, generate, import_table)
+_COMMANDS = (
+    replay,
+    list_command,
+    explain,
+    contradictions,
+    diff,
+    append,
+    verify,
+    snapshot,
+    generate,
+    import_table,
+)
 
 
 def _version() -> str:
@@ -40,35 +59,76 @@ def _version() -> str:
         return "unknown"
 
 
+def _diagnostics(*, prefix: str) -> argparse.ArgumentParser:
+    """-v, -q and --log-format; ``prefix`` keeps the subcommand's apart from the top's."""
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("diagnostics on stderr")
+    group.add_argument(
+        "--log-format",
+        dest=f"{prefix}log_format",
+        choices=("console", "json"),
+        default=None,
+        help="console lines (default) or JSON lines; json also turns on the summaries",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        dest=f"{prefix}verbose",
+        action="count",
+        default=0,
+        help="more diagnostics: -v adds the one-line summaries, -vv debug lines",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        dest=f"{prefix}quiet",
+        action="count",
+        default=0,
+        help="fewer diagnostics: -q hides warnings too",
+    )
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="discrepancy",
         description="Keep track of conflicting claims: replay event logs into a reconciled state.",
         epilog="Example: discrepancy replay --example",
+        parents=[_diagnostics(prefix="")],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    parser.add_argument(
-        "--log-format",
-        choices=("console", "json"),
-        default="console",
-        help="how diagnostics on stderr are written (default: console)",
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more diagnostics on stderr"
-    )
-    parser.add_argument(
-        "-q", "--quiet", action="count", default=0, help="fewer diagnostics on stderr"
-    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    real_add_parser = subparsers.add_parser
+
+    def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        # Every subcommand also takes -v, -q and --log-format after its name.
+        kwargs["parents"] = [*kwargs.get("parents", ()), _diagnostics(prefix="sub_")]
+        return real_add_parser(name, **kwargs)
+
+    subparsers.add_parser = add_parser  # type: ignore[method-assign]
     for command in _COMMANDS:
         command.register(subparsers)
     return parser
 
 
+def _subcommand(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name`` (or ``parser`` itself if there is none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
+
+
 def configure_logging(*, log_format: str, verbosity: int) -> None:
-    """Send structlog output to stderr, as console lines or JSON lines."""
-    level = max(logging.DEBUG, min(logging.CRITICAL, logging.INFO - 10 * verbosity))
+    """Send structlog output to stderr, as console lines or JSON lines.
+
+    Verbosity 0 shows warnings and errors (JSON lines: also the summaries),
+    1 the summaries (info), 2 debug lines; each -q takes a level away.
+    """
+    base = logging.INFO if log_format == "json" else logging.WARNING
+    level = max(logging.DEBUG, min(logging.CRITICAL, base - 10 * verbosity))
     renderer: structlog.typing.Processor
     if log_format == "json":
         renderer = structlog.processors.JSONRenderer()
@@ -91,7 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(log_format=args.log_format, verbosity=args.verbose - args.quiet)
+    log_format = args.sub_log_format or args.log_format or "console"
+    args.log_format = log_format
+    args.verbose += args.sub_verbose
+    args.quiet += args.sub_quiet
+    configure_logging(log_format=log_format, verbosity=args.verbose - args.quiet)
     try:
         # One command is one short run whose events, states and reports hold
         # no reference cycles (a test checks): reference counting frees them,
@@ -99,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with paused_gc():
             code: int = args.func(args)
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        _subcommand(parser, args.command).print_usage(sys.stderr)
         print(f"discrepancy: {exc}", file=sys.stderr)
         return 2
     except DiscrepancyError as exc:

@@ -1,18 +1,21 @@
-"""What every reading command shares: LOG arguments, --example, --as-of, loading."""
+"""What every reading command shares: LOG arguments, --example, --as-of, loading,
+and the filters of ``list`` and ``replay``."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+import fnmatch
+from collections.abc import Iterator, Sequence
 from importlib.resources import as_file, files
 from typing import Any
 
 from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
-from discrepancy.events import Event, instant_key
-from discrepancy.logs import read_paths
+from discrepancy.events import Event, Source, instant_key
+from discrepancy.logs import replay_paths
 from discrepancy.progress import Progress, progress
-from discrepancy.state import State, replay
+from discrepancy.reconcile import STATUSES, PropositionFinding, Reconciliation
+from discrepancy.state import State
 
 EXAMPLE = "border_clash.jsonl"
 
@@ -29,8 +32,104 @@ def add_log_arguments(parser: Any, *, as_of: bool = True) -> None:
         parser.add_argument(
             "--as-of",
             metavar="T",
+            action=Once,
             help="only events recorded at or before T (RFC 3339 with offset)",
         )
+
+
+class Once(argparse.Action):
+    """Store an option's value, refusing the option a second time (exit 2)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            raise argparse.ArgumentError(self, "given twice; give it once")
+        setattr(namespace, self.dest, values)
+
+
+def add_filter_arguments(parser: Any) -> None:
+    """--status, --proposition, --source and --party: which propositions to show."""
+    group = parser.add_argument_group("which propositions to show (all given must hold)")
+    group.add_argument(
+        "--status",
+        action="append",
+        choices=STATUSES,
+        help="only propositions of this status (repeatable: any of them)",
+    )
+    group.add_argument(
+        "--proposition",
+        dest="proposition_glob",
+        action="append",
+        metavar="GLOB",
+        help="only propositions whose key matches GLOB, e.g. 'pk-*' (repeatable: any of them)",
+    )
+    group.add_argument(
+        "--source",
+        dest="source_filter",
+        action="append",
+        metavar="ID",
+        help="only propositions with a claim, confirmation or denial by source ID (repeatable)",
+    )
+    group.add_argument(
+        "--party",
+        dest="party_filter",
+        action="append",
+        metavar="NAME",
+        help="only propositions with a claim by a source of party NAME (repeatable)",
+    )
+
+
+def filters_given(args: argparse.Namespace) -> list[str]:
+    """The filter options given, as they are spelled on the command line."""
+    names = (
+        ("status", "--status"),
+        ("proposition_glob", "--proposition"),
+        ("source_filter", "--source"),
+        ("party_filter", "--party"),
+    )
+    return [option for dest, option in names if getattr(args, dest, None)]
+
+
+def source_parties(state: State) -> dict[str, frozenset[str]]:
+    """Each registered source's parties, as its latest registration says."""
+    latest: dict[str, Source] = {}
+    for event in state.events():
+        if isinstance(event, Source):
+            seen = latest.get(event.source)
+            if seen is None or event.order > seen.order:
+                latest[event.source] = event
+    return {sid: frozenset(e.parties) for sid, e in latest.items()}
+
+
+def select(
+    reconciliation: Reconciliation, args: argparse.Namespace, state: State
+) -> list[PropositionFinding]:
+    """The propositions that pass every filter given, in key order."""
+    statuses = set(args.status or STATUSES)
+    globs = args.proposition_glob or ()
+    sources = set(args.source_filter or ())
+    parties = set(args.party_filter or ())
+    party_of = source_parties(state) if parties else {}
+
+    def wanted(finding: PropositionFinding) -> bool:
+        if finding.status not in statuses:
+            return False
+        if globs and not any(fnmatch.fnmatchcase(finding.proposition, g) for g in globs):
+            return False
+        if sources and not any(
+            c.source in sources or sources & {*c.confirmed_by, *c.denied_by} for c in finding.claims
+        ):
+            return False
+        return not parties or any(
+            party_of.get(c.source, frozenset()) & parties for c in finding.claims
+        )
+
+    return [f for f in reconciliation.propositions.values() if wanted(f)]
 
 
 def check_timestamp(option: str, text: str | None) -> None:
@@ -73,4 +172,5 @@ def load_state(args: argparse.Namespace, command: str) -> State:
                 ) from None
             return replay_dask_cli([str(p) for p in paths], dask_address or None, as_of)
         with progress(None, command) as bar:
-            return replay(_counted(read_paths(paths, as_of=as_of), bar))
+            # The one reading path (a matching LOG.snapshot included).
+            return replay_paths(paths, as_of=as_of, counted=lambda events: _counted(events, bar))

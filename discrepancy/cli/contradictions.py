@@ -8,9 +8,10 @@ from typing import Any
 
 from discrepancy.cli._logs import add_log_arguments, load_state
 from discrepancy.events import Denial
-from discrepancy.history import open_since, timeline
+from discrepancy.history import kept_events, open_since, timelines
 from discrepancy.reconcile import reconcile
-from discrepancy.summary import show_value
+from discrepancy.reconcile.analysts import disagreements
+from discrepancy.summary import disagreement_text, show_value
 
 
 def register(subparsers: Any) -> None:
@@ -20,7 +21,8 @@ def register(subparsers: Any) -> None:
         description=(
             "One block per contested proposition: the live claims in conflict with their "
             "source and credibility, the denials, and the recorded time from which it has "
-            "been contested without a break."
+            "been contested without a break; then one block per proposition whose "
+            "resolution in force overrules another analyst's incompatible one."
         ),
         epilog="Example:\n  discrepancy contradictions --example",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -32,11 +34,16 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     state = load_state(args, "contradictions")
     rec = reconcile(state)
-    denials = {e.id: e for e in state.index().kept.values() if isinstance(e, Denial)}
+    disagree = disagreements(state, rec)
+    if not rec.contradictions and not disagree:
+        sys.stdout.write("no open contradictions\n")
+        return 0
+    denials = {e.id: e for e in kept_events(state) if isinstance(e, Denial)}
+    histories = timelines(state, [c.proposition for c in rec.contradictions])
     blocks = []
     for contradiction in rec.contradictions:
         finding = rec.propositions[contradiction.proposition]
-        since = open_since(timeline(state, contradiction.proposition))
+        since = open_since(histories[contradiction.proposition])
         lines = [
             f"{contradiction.proposition}"
             + (f"  (open since {since.recorded_at.text})" if since else "")
@@ -50,9 +57,14 @@ def run(args: argparse.Namespace) -> int:
         for denial_id in contradiction.denials:
             denial = denials[denial_id]
             lines.append(f"  denial {denial_id}: {denial.source} denies {denial.claim}")
+        if contradiction.proposition in disagree:
+            lines.append(f"  {disagreement_text(disagree[contradiction.proposition])}")
         blocks.append("\n".join(lines))
-    if not blocks:
-        sys.stdout.write("no open contradictions\n")
-    else:
-        sys.stdout.write("\n\n".join(blocks) + "\n")
+    contested = {c.proposition for c in rec.contradictions}
+    blocks.extend(
+        f"{key}  (resolved)\n  {disagreement_text(found)}"
+        for key, found in disagree.items()
+        if key not in contested
+    )
+    sys.stdout.write("\n\n".join(blocks) + "\n")
     return 0

@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from discrepancy.cli._logs import add_log_arguments, check_timestamp, load_state
+from discrepancy.cli._logs import Once, add_log_arguments, check_timestamp, load_state
+from discrepancy.cli._usage import UsageError
+from discrepancy.events import instant_key
 from discrepancy.history import diff
 from discrepancy.summary import show_value
 
@@ -26,14 +28,30 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_log_arguments(parser, as_of=False)
-    parser.add_argument("--from", dest="start", required=True, metavar="T1")
-    parser.add_argument("--to", dest="end", required=True, metavar="T2")
+    parser.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="T1",
+        action=Once,
+        help="the earlier moment (RFC 3339 with offset)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        metavar="T2",
+        action=Once,
+        help="the later moment, not before T1",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     check_timestamp("--from", args.start)
     check_timestamp("--to", args.end)
+    if instant_key(args.end) < instant_key(args.start):
+        raise UsageError(f"--to {args.end} is earlier than --from {args.start}; swap them")
     state = load_state(args, "diff")
     lines = []
     for change in diff(state, args.start, args.end):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from discrepancy.cli._logs import add_log_arguments, load_state
+from discrepancy.cli._logs import Once, add_log_arguments, load_state
 from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
 from discrepancy.events import (
@@ -19,21 +20,15 @@ from discrepancy.events import (
     Resolution,
     Retraction,
     Source,
+    Timestamp,
 )
-from discrepancy.history import timeline
+from discrepancy.history import Withdrawal, timeline, withdrawals
 from discrepancy.policy import Learned, PolicyClaim, reasons
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Registry, reconcile
+from discrepancy.reconcile.analysts import Disagreement, disagreements
 from discrepancy.state import State
-from discrepancy.summary import reasons_lines, show_value
-
-_GRADES = {
-    1: "independently supported, not contradicted",
-    2: "independently supported but contradicted, or backed within its own party",
-    3: "neither supported nor contradicted",
-    4: "contradicted",
-    5: "against the resolution in force, or contradicted by a supported claim",
-    6: "its source is not registered",
-}
+from discrepancy.summary import disagreement_text, reasons_lines, show_value, withdrawal_text
+from discrepancy.values import compatible
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +44,12 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_log_arguments(parser)
-    parser.add_argument("--proposition", metavar="P", help="the proposition key")
+    parser.add_argument("--proposition", metavar="P", action=Once, help="the proposition key")
+    parser.add_argument(
+        "--utc",
+        action="store_true",
+        help="print every time in UTC (default: as recorded, with its own offset)",
+    )
     parser.add_argument(
         "--policy",
         choices=("spec", "learned"),
@@ -57,6 +57,14 @@ def register(subparsers: Any) -> None:
         help="with learned, also say which sources' reliabilities decide the best value",
     )
     parser.set_defaults(func=run)
+
+
+def utc_text(moment: Timestamp) -> str:
+    """``moment`` written in UTC: ``2025-10-12T04:00:00Z`` (its fraction kept)."""
+    key = moment.key  # YYYYMMDDHHMMSS.fraction
+    whole, fraction = key.split(".", 1)
+    text = f"{whole[:4]}-{whole[4:6]}-{whole[6:8]}T{whole[8:10]}:{whole[10:12]}:{whole[12:14]}"
+    return text + (f".{fraction}" if fraction else "") + "Z"
 
 
 def describe(event: Event) -> str:
@@ -76,56 +84,104 @@ def describe(event: Event) -> str:
         case Reopening():
             return f"reopen: {event.analyst} ({event.rationale})"
         case Source():
-            return f"source {event.source}"
+            parties = ", ".join(event.parties) or "no party"
+            grade = f", reliability {event.reliability}" if event.reliability else ""
+            return f"source {event.source} registered ({parties}{grade})"
 
 
-def _why(claim: ClaimFinding) -> str:
+def grade_reason(claim: ClaimFinding, finding: PropositionFinding) -> str:
+    """The branch of the credibility rule that applied, as far as the finding tells."""
+    confirmers = f" (confirmed by {', '.join(claim.confirmed_by)})" if claim.confirmed_by else ""
+    deniers = f" (denied by {', '.join(claim.denied_by)})" if claim.denied_by else ""
+    match claim.credibility:
+        case 6:
+            return f"its source {claim.source} is not registered"
+        case 5 if finding.resolution is not None and not compatible(
+            claim.value, finding.resolution.value
+        ):
+            return f"against the resolution in force by {finding.resolution.analyst}"
+        case 5:
+            return "contradicted by an independently supported claim, and not itself supported"
+        case 1:
+            return f"independently supported{confirmers}, not contradicted"
+        case 2 if claim.independently_supported:
+            return f"independently supported{confirmers} but contradicted{deniers}"
+        case 2:
+            return f"backed only within its own party{confirmers}"
+        case 4:
+            return f"contradicted{deniers}, not supported"
+        case _:
+            return "neither supported nor contradicted"
+
+
+def _why(
+    claim: ClaimFinding, finding: PropositionFinding, withdrawn: Mapping[str, Withdrawal]
+) -> str:
+    head = f"  {claim.claim} ({claim.source}, {show_value(claim.value)})"
     if not claim.live:
-        return f"  {claim.claim} ({claim.source}, {show_value(claim.value)}): not live"
-    grade = claim.credibility or 0
-    return (
-        f"  {claim.claim} ({claim.source}, {show_value(claim.value)}): credibility {grade}, "
-        f"{_GRADES.get(grade, '')}"
-    )
+        return f"{head}: {withdrawal_text(withdrawn.get(claim.claim))}"
+    return f"{head}: grade {claim.credibility}: {grade_reason(claim, finding)}"
 
 
-def _verdict(finding: PropositionFinding) -> list[str]:
+def _verdict(
+    finding: PropositionFinding,
+    withdrawn: Mapping[str, Withdrawal],
+    disagreement: Disagreement | None,
+    when: Callable[[Timestamp], str],
+) -> list[str]:
     lines = [f"Now {finding.status}, best {show_value(finding.best)}."]
     if finding.resolution is not None:
         lines.append(
             f"Best is the resolution in force by {finding.resolution.analyst} "
-            f"(recorded {finding.resolution.recorded_at.text})."
+            f"(recorded {when(finding.resolution.recorded_at)})."
         )
+        if disagreement is not None:
+            lines.append(disagreement_text(disagreement).capitalize() + ".")
     elif finding.best is not None:
         lines.append(
             "Best is the first live claim in the SPEC order: independently supported first, "
             "then more independent voices behind it (sources sharing a party count once), "
             "better reliability, narrower interval, smaller upper bound, smaller claim id."
         )
-    lines.extend(_why(c) for c in finding.claims)
+    lines.extend(_why(c, finding, withdrawn) for c in finding.claims)
     return lines
 
 
+def _proposition_key(args: argparse.Namespace) -> str:
+    """The proposition asked about; a usage error naming what is missing."""
+    if args.proposition is not None:
+        return str(args.proposition)
+    if not args.logs or (len(args.logs) == 1 and not args.example):
+        given = f" (only {args.logs[0]!r} was given, taken as the LOG)" if args.logs else ""
+        raise UsageError("explain needs a PROPOSITION after the LOGs, or --proposition P" + given)
+    return str(args.logs.pop())
+
+
 def run(args: argparse.Namespace) -> int:
-    key = args.proposition
-    if key is None:
-        if not args.logs:
-            raise UsageError("explain needs a PROPOSITION (last argument or --proposition)")
-        key = args.logs.pop()
+    key = _proposition_key(args)
     state = load_state(args, "explain")
-    found = reconcile(state).propositions.get(key)
+    rec = reconcile(state)
+    found = rec.propositions.get(key)
     if found is None:
-        close = difflib.get_close_matches(key, list(reconcile(state).propositions), n=3)
+        close = difflib.get_close_matches(key, list(rec.propositions), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise DiscrepancyError(f"no proposition {key!r} in these logs{hint}")
+    when: Callable[[Timestamp], str] = utc_text if args.utc else (lambda t: t.text)
     out = [key]
     out.extend(
-        f"  {step.event.recorded_at.text}  {describe(step.event)}"
+        f"  {when(step.event.recorded_at)}  {describe(step.event)}"
         f"  -> {step.status}, best {show_value(step.best)}"
         for step in timeline(state, key)
     )
     out.append("")
-    out.extend(_verdict(found))
+    out.extend(
+        _verdict(
+            found,
+            withdrawals(state, [found]),
+            disagreements(state, rec).get(key),
+            when,
+        )
+    )
     if args.policy == "learned":
         out.extend(_learned(state, key))
     sys.stdout.write("\n".join(out) + "\n")

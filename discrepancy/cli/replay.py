@@ -9,12 +9,21 @@ from typing import Any
 
 import structlog
 
-from discrepancy.cli._logs import add_log_arguments, load_state
+from discrepancy.cli._logs import (
+    Once,
+    add_filter_arguments,
+    add_log_arguments,
+    filters_given,
+    load_state,
+    select,
+)
 from discrepancy.cli._usage import UsageError
 from discrepancy.export import flat_csv, write_parquet
+from discrepancy.history import withdrawals
 from discrepancy.html import html_report
 from discrepancy.policy import POLICIES
-from discrepancy.reconcile import STATUSES, Reconciliation, reconcile
+from discrepancy.reconcile import Reconciliation, reconcile
+from discrepancy.reconcile.analysts import disagreements
 from discrepancy.report import write_report
 from discrepancy.state import State
 from discrepancy.summary import summarize
@@ -42,16 +51,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--format",
         choices=("table", "json", "csv", "html", "parquet"),
-        default="table",
+        action=Once,
+        default=None,
         help="table: a summary for people (default); json: the report of SPEC section 5; "
         "csv: one row per claim, typed columns (docs/export.md); html: a self-contained page "
         "with timeline charts; parquet: the csv rows as Parquet (needs the parquet extra)",
     )
     parser.add_argument(
         "--json",
-        dest="format",
-        action="store_const",
-        const="json",
+        dest="json_flag",
+        action="store_true",
         help="the same as --format json",
     )
     parser.add_argument(
@@ -69,29 +78,57 @@ def register(subparsers: Any) -> None:
         help="replay partition-parallel on Dask: on a scheduler at ADDRESS, or without one "
         "on a local cluster of this machine's cores (needs the dask extra)",
     )
-    parser.add_argument(
-        "--status",
-        action="append",
-        choices=STATUSES,
-        help="in the summary, show only propositions of this status (repeatable)",
-    )
+    add_filter_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def check_options(args: argparse.Namespace) -> str:
+    """The output format; a usage error naming both options where two contradict."""
+    chosen = args.format
+    if args.json_flag:
+        if chosen not in (None, "json"):
+            raise UsageError(f"--json contradicts --format {chosen}; give one of them")
+        chosen = "json"
+    chosen = chosen or "table"
+    given = filters_given(args)
+    if given and chosen != "table":
+        how = "--json" if args.json_flag else f"--format {chosen}"
+        raise UsageError(
+            f"{given[0]} filters the summary table; {how} writes every proposition "
+            f"(use discrepancy list {given[0]} ... to pick, then replay)"
+        )
+    return chosen
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    chosen = check_options(args)
     state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
-    if args.format == "json":
-        write_report(reconciliation, sys.stdout.buffer, as_of=args.as_of)
-    elif args.format == "csv":
+    if chosen == "json":
+        write_report(
+            reconciliation,
+            sys.stdout.buffer,
+            as_of=args.as_of,
+            disagreements=disagreements(state, reconciliation).values(),
+        )
+    elif chosen == "csv":
         sys.stdout.write(flat_csv(reconciliation, state))
-    elif args.format == "html":
+    elif chosen == "html":
         sys.stdout.write(html_report(reconciliation, state))
-    elif args.format == "parquet":
+    elif chosen == "parquet":
         _parquet(reconciliation, state)
     else:
-        sys.stdout.write(summarize(reconciliation, statuses=args.status or STATUSES))
+        shown = select(reconciliation, args, state)
+        sys.stdout.write(
+            summarize(
+                reconciliation,
+                propositions=shown,
+                filtered=bool(filters_given(args)),
+                withdrawn=withdrawals(state, shown),
+                disagreements=disagreements(state, reconciliation),
+            )
+        )
     sys.stdout.flush()
     _log.info(
         "replay_finished",
