@@ -47,13 +47,10 @@ the measurements behind them are in ``docs/accuracy.md``):
   to is no evidence at all. Agreement is entailment or, for amounts, lying
   within a relative ``tolerance`` (``|a - b| <= tolerance * max(|a|, |b|)``
   between the nearest ends of two intervals); the default tolerance is 0.
-* Rounds run in two phases, each until no reliability moves by more than
-  :data:`EPSILON` (at most :data:`MAX_ITERATIONS` rounds in all). First the
-  probability counts every voice, the source's own included: the classic
-  fixed point, which finds who agrees with whom. Then, from there, it counts
-  the *other* voices only (the source's own left out), so that no source is
-  credited for winning a contest by its own weight, and a prolific source
-  cannot climb to the cap on contests it decides itself.
+* Repeat until no reliability moves by more than :data:`EPSILON`, or
+  :data:`MAX_ITERATIONS` rounds (``Learned.converged`` says which). The
+  rulings give the starting reliabilities; the fixed point then runs on the
+  unruled propositions with evidence only.
 
 A claim's final score is the score of its value (summed with ``math.fsum`` in a
 fixed order, so equal supports give equal scores); the best claim has the
