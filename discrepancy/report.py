@@ -146,7 +146,7 @@ def write_report(
     report of millions of claims needs no second copy of them in memory.
     """
     head = _report(reconciliation, as_of, propositions=False)
-    extra = {k: v for k, v in head.items() if k in ("policy", "reliability")}
+    extra = {k: v for k, v in head.items() if k in ("policy", "reliability", "reliability_claims")}
     return write_pieces(
         stream,
         as_of=as_of,
