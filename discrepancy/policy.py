@@ -47,13 +47,10 @@ the measurements behind them are in ``docs/accuracy.md``):
   to is no evidence at all. Agreement is entailment or, for amounts, lying
   within a relative ``tolerance`` (``|a - b| <= tolerance * max(|a|, |b|)``
   between the nearest ends of two intervals); the default tolerance is 0.
-* Rounds run in two phases, each until no reliability moves by more than
-  :data:`EPSILON` (at most :data:`MAX_ITERATIONS` rounds in all). First the
-  probability counts every voice, the source's own included: the classic
-  fixed point, which finds who agrees with whom. Then, from there, it counts
-  the *other* voices only (the source's own left out), so that no source is
-  credited for winning a contest by its own weight, and a prolific source
-  cannot climb to the cap on contests it decides itself.
+* Repeat until no reliability moves by more than :data:`EPSILON`, or
+  :data:`MAX_ITERATIONS` rounds (``Learned.converged`` says which). The
+  rulings give the starting reliabilities; the fixed point then runs on the
+  unruled propositions with evidence only.
 
 A claim's final score is the score of its value (summed with ``math.fsum`` in a
 fixed order, so equal supports give equal scores); the best claim has the
@@ -207,7 +204,10 @@ def _gather(claims: Iterable[PolicyClaim]) -> dict[str, dict[_Key, tuple[set[str
     """Per proposition and value key, the sources asserting it and its claim ids."""
     asserting: dict[str, dict[_Key, tuple[set[str], list[str]]]] = {}
     for claim, source, proposition, value, confirmed_by in claims:
-        key = _key(value)
+        if type(value) is Amount and value.low is not None and value.high is not None:
+            key: _Key = (0, value.low, value.high, "")  # _key inlined for the common case
+        else:
+            key = _key(value)
         group = asserting.get(proposition)
         if group is None:
             group = asserting[proposition] = {}
@@ -221,6 +221,53 @@ def _gather(claims: Iterable[PolicyClaim]) -> dict[str, dict[_Key, tuple[set[str
     return asserting
 
 
+def _values(
+    group: Mapping[_Key, tuple[set[str], list[str]]],
+    index: Mapping[str, int],
+    start: int,
+    tolerance: float,
+    value_of_claim: dict[str, int],
+) -> tuple[list[_Key], bool, list[tuple[int, ...]], list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """One proposition's values from ``start`` on: keys, whether all are exact, and per
+    value the sources asserting it, those supporting it, and the values agreeing with it."""
+    keys = sorted(group)
+    points = all(k[0] != 0 or k[1] == k[2] for k in keys)
+    asserted: list[tuple[int, ...]] = []
+    supporting: list[tuple[int, ...]] = []
+    agreeing: list[tuple[int, ...]] = []
+    for v, key in enumerate(keys, start):
+        who, ids = group[key]
+        for claim in ids:
+            value_of_claim[claim] = v
+        asserted.append(tuple(sorted([index[s] for s in who])))
+        if points:  # exact answers entail only themselves: the common, fast case
+            supporting.append(asserted[-1])
+        else:
+            backers = {index[s] for k in keys if _entails(k, key) for s in group[k][0]}
+            supporting.append(tuple(sorted(backers)))
+        if points and tolerance <= 0:
+            agreeing.append((v,))
+        else:
+            agreeing.append(
+                tuple(start + j for j, k in enumerate(keys) if _agrees(k, key, tolerance))
+            )
+    return keys, points, asserted, supporting, agreeing
+
+
+def _blocs(
+    supporting: Sequence[tuple[int, ...]], start: int, voice: Sequence[int]
+) -> dict[int, tuple[tuple[int, ...], ...]]:
+    """The values some of whose supporters share a voice: their supporters by voice."""
+    blocs = {}
+    for v, backers in enumerate(supporting, start):
+        if len({voice[s] for s in backers}) < len(backers):
+            grouped: dict[int, list[int]] = {}
+            for s in backers:
+                grouped.setdefault(voice[s], []).append(s)
+            blocs[v] = tuple(tuple(g) for _, g in sorted(grouped.items()))
+    return blocs
+
+
 def _intern(
     claims: Iterable[PolicyClaim],
     tolerance: float,
@@ -231,66 +278,46 @@ def _intern(
     names = sorted({s for group in asserting.values() for who, _ in group.values() for s in who})
     index = {s: i for i, s in enumerate(names)}
     voice = _voices(names, groups)
-    labelled = [0.0] * len(names)
-    ruled = [0] * len(names)
-    counts = [0] * len(names)
+    shared = len(set(voice)) < len(voice)  # some voice speaks through several sources
+    labelled, ruled, counts = [0.0] * len(names), [0] * len(names), [0] * len(names)
     blocs: dict[int, tuple[tuple[int, ...], ...]] = {}
     spans: list[tuple[int, int, float, int]] = []
     modes: list[int] = []
     supporters: list[tuple[int, ...]] = []
     agreeing: list[tuple[int, ...]] = []
     asserted_by: list[tuple[int, ...]] = []
-    value_index: dict[tuple[str, _Key], int] = {}
     value_of_claim: dict[str, int] = {}
     for proposition in sorted(asserting):
-        group = asserting[proposition]
-        keys = sorted(group)
         start = len(supporters)
-        points = all(k[0] != 0 or k[1] == k[2] for k in keys)
-        for key in keys:
-            value_index[proposition, key] = len(supporters)
-            who, ids = group[key]
-            for claim in ids:
-                value_of_claim[claim] = len(supporters)
-            asserted_by.append(tuple(sorted(index[s] for s in who)))
-            if points:  # exact answers entail only themselves: the common, fast case
-                supporters.append(asserted_by[-1])
-            else:
-                backers = {index[s] for k in keys if _entails(k, key) for s in group[k][0]}
-                supporters.append(tuple(sorted(backers)))
-            if points and tolerance <= 0:
-                agreeing.append((len(supporters) - 1,))
-            else:
-                agreeing.append(
-                    tuple(start + j for j, k in enumerate(keys) if _agrees(k, key, tolerance))
-                )
-        for v in range(start, len(supporters)):
-            if len({voice[s] for s in supporters[v]}) < len(supporters[v]):
-                grouped: dict[int, list[int]] = {}
-                for s in supporters[v]:
-                    grouped.setdefault(voice[s], []).append(s)
-                blocs[v] = tuple(tuple(g) for _, g in sorted(grouped.items()))
+        keys, points, asserted, supporting, agree = _values(
+            asserting[proposition], index, start, tolerance, value_of_claim
+        )
+        asserted_by += asserted
+        supporters += supporting
+        agreeing += agree
+        if shared:
+            blocs.update(_blocs(supporting, start, voice))
         wrong = max(1, len(keys) - 1)
         spans.append((start, len(supporters), math.log(wrong), wrong + 1 - len(keys)))
-        said = [s for v in range(start, len(supporters)) for s in asserted_by[v]]
+        said = [s for who in asserted for s in who]
         ruling = rulings.get(proposition)
-        if ruling is not None:
+        if ruling is not None:  # labelled answers, counted once
             truth = _key(ruling)
-            for key in keys:
+            for key, who in zip(keys, asserted, strict=True):
                 right = 1.0 if _agrees(truth, key, tolerance) else 0.0
-                for s in asserted_by[value_index[proposition, key]]:
+                for s in who:
                     labelled[s] += right
                     ruled[s] += 1
                     counts[s] += 1
             modes.append(_SILENT)
             continue
-        voices = {voice[s] for s in said}
-        if len(voices) < 2:
+        voices = {voice[s] for s in said} if shared else set(said)
+        if len(voices) < 2:  # no other voice to be scored against
             modes.append(_SILENT)
             continue
         for s in said:
             counts[s] += 1
-        alone = len(voices) == len(set(said))  # no two sources of one voice speak here
+        alone = not shared or len(voices) == len(set(said))  # one source per voice here
         modes.append(_SIMPLE if points and tolerance <= 0 and alone else _GENERAL)
     return _Problem(
         sources=tuple(names),
@@ -564,6 +591,38 @@ class Reasons:
     """The chosen value's score minus the runner-up's (``inf`` with no rival)."""
 
 
+def _voices_behind(
+    key: _Key,
+    by_key: Mapping[_Key, Sequence[PolicyClaim]],
+    learned: Learned,
+    groups: Mapping[str, Hashable],
+    ln_n: float,
+) -> tuple[Voice, ...]:
+    """The voices supporting the value ``key``, heaviest first (as :func:`learn` weighs them)."""
+    heaviest: dict[object, list[tuple[float, str]]] = {}
+    for other, said in by_key.items():
+        if not _entails(other, key):
+            continue
+        for s in sorted({c.source for c in said} | {x for c in said for x in c.confirmed_by}):
+            t = learned.reliability.get(s, learned.centre)
+            w = max(0.0, ln_n + math.log(t / (1.0 - t)))
+            heaviest.setdefault((0, groups[s]) if s in groups else (1, s), []).append((w, s))
+    voices = []
+    for members in heaviest.values():
+        members.sort(key=lambda m: (-m[0], m[1]))
+        w, s = members[0]
+        voices.append(
+            Voice(
+                source=s,
+                reliability=learned.reliability.get(s, learned.centre),
+                claims=learned.evidence.get(s, 0),
+                weight=w,
+                allies=tuple(sorted({m[1] for m in members[1:]})),
+            )
+        )
+    return tuple(sorted(voices, key=lambda v: (-v.weight, v.source)))
+
+
 def reasons(
     claims: Iterable[PolicyClaim],
     learned: Learned,
@@ -573,7 +632,9 @@ def reasons(
     groups: Mapping[str, Hashable] | None = None,
 ) -> Reasons:
     """Which voices, of what reliability and resting on how many claims, decided the best
-    value of ``proposition`` under ``learned`` (:func:`learn` run on ``claims``).
+    value of ``proposition`` under ``learned`` (:func:`learn` run on ``claims``; only its
+    ``reliability``, ``evidence`` and ``centre`` are read: the scores are worked out
+    again from the voices, exactly as :func:`learn` sums them).
 
     ``ranked`` is the SPEC order of the proposition's live claim ids (ties go to the
     earliest, as in :func:`choose`; by claim id when not given). ``groups`` as in
@@ -589,40 +650,18 @@ def reasons(
     ln_n = math.log(max(1, len(by_key) - 1))
     backings = []
     for key, said in by_key.items():
-        heaviest: dict[object, list[tuple[float, str]]] = {}
-        for other, others in by_key.items():
-            if not _entails(other, key):
-                continue
-            for s in sorted(
-                {c.source for c in others} | {x for c in others for x in c.confirmed_by}
-            ):
-                t = learned.reliability.get(s, PRIOR)
-                w = max(0.0, ln_n + math.log(t / (1.0 - t)))
-                heaviest.setdefault(groups.get(s, ("alone", s)), []).append((w, s))
-        voices = []
-        for members in heaviest.values():
-            members.sort(key=lambda m: (-m[0], m[1]))
-            w, s = members[0]
-            voices.append(
-                Voice(
-                    source=s,
-                    reliability=learned.reliability.get(s, PRIOR),
-                    claims=learned.evidence.get(s, 0),
-                    weight=w,
-                    allies=tuple(sorted({m[1] for m in members[1:]})),
-                )
-            )
-        voices.sort(key=lambda v: (-v.weight, v.source))
+        voices = _voices_behind(key, by_key, learned, groups, ln_n)
         ids = tuple(c.claim for c in said)
         backings.append(
             Backing(
                 value=said[0].value,
-                score=learned.scores.get(ids[0], 0.0),
+                score=math.fsum(v.weight for v in voices),
                 claims=ids,
-                voices=tuple(voices),
+                voices=voices,
             )
         )
-    pick = choose(list(ranked) or [c.claim for c in mine], learned.scores)
+    scores = {c: b.score for b in backings for c in b.claims}
+    pick = choose(list(ranked) or [c.claim for c in mine], scores)
     chosen = next(b for b in backings if pick in b.claims)
     rivals = sorted((b for b in backings if b is not chosen), key=lambda b: -b.score)
     runner_up = rivals[0].score if rivals else -math.inf

@@ -64,7 +64,8 @@ def report(
     ``as_of`` is echoed as given (the timestamp the state was limited to).
     Flag and choice propositions carry no ``low`` or ``high`` key. Under a
     policy other than ``spec`` the report also names the ``policy``, and under
-    ``learned`` it gives each source's learned ``reliability`` (six decimals);
+    ``learned`` it gives each source's learned ``reliability`` (six decimals)
+    and ``reliability_claims``, the number of claims each rests on;
     under ``spec`` it is exactly SPEC section 5.
     """
     return _report(reconciliation, as_of, disagreements=disagreements)
@@ -111,6 +112,8 @@ def _report(
         out["reliability"] = {
             source: round(score, 6) for source, score in sorted(reconciliation.reliability.items())
         }
+    if reconciliation.evidence is not None:
+        out["reliability_claims"] = dict(sorted(reconciliation.evidence.items()))
     return out
 
 
@@ -143,7 +146,7 @@ def write_report(
     report of millions of claims needs no second copy of them in memory.
     """
     head = _report(reconciliation, as_of, propositions=False)
-    extra = {k: v for k, v in head.items() if k in ("policy", "reliability")}
+    extra = {k: v for k, v in head.items() if k in ("policy", "reliability", "reliability_claims")}
     return write_pieces(
         stream,
         as_of=as_of,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from discrepancy.policy import Reasons
 from discrepancy.reconcile import (
     STATUSES,
     ClaimFinding,
@@ -104,6 +105,30 @@ def _claim_line(claim: ClaimFinding, withdrawn: Mapping[str, Withdrawal]) -> str
     return line
 
 
+def reasons_lines(why: Reasons) -> list[str]:
+    """The learned policy's reasons for one proposition (``discrepancy.policy.reasons``)."""
+    lines = []
+    for backing in why.values:
+        voices = ", ".join(
+            f"{v.source} ({v.reliability:.2f} on {v.claims} claims, weight {v.weight:.2f}"
+            + (f", with {', '.join(v.allies)}" if v.allies else "")
+            + ")"
+            for v in backing.voices
+        )
+        lines.append(f"  {show_value(backing.value)}: score {backing.score:.2f} from {voices}")
+    if why.decisive:
+        lines.append(
+            "Decided by "
+            + ", ".join(
+                f"{v.source} ({v.reliability:.2f} on {v.claims} claims)" for v in why.decisive
+            )
+            + f": their weight alone beats the runner-up (margin {why.margin:.2f})."
+        )
+    elif len(why.values) > 1:
+        lines.append("No weight decides: the tie goes to the SPEC order.")
+    return lines
+
+
 def summarize(
     reconciliation: Reconciliation,
     *,
@@ -149,6 +174,14 @@ def summarize(
             if found is not None:
                 lines.append(f"    {disagreement_text(found)}")
             lines.extend(_claim_line(c, withdrawn) for c in finding.claims)
+    if reconciliation.reliability is not None:
+        lines.append("")
+        lines.append(f"RELIABILITY ({reconciliation.policy}; on how many claims it rests)")
+        claims = reconciliation.evidence or {}
+        lines.extend(
+            f"  {source}: {score:.3f} on {claims.get(source, 0)} claims"
+            for source, score in sorted(reconciliation.reliability.items())
+        )
     if reconciliation.anomalies and not filtered and wanted == set(STATUSES):
         lines.append("")
         lines.append(f"ANOMALIES ({len(reconciliation.anomalies)})")

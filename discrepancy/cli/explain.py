@@ -23,9 +23,11 @@ from discrepancy.events import (
     Timestamp,
 )
 from discrepancy.history import Withdrawal, timeline, withdrawals
-from discrepancy.reconcile import ClaimFinding, PropositionFinding, reconcile
+from discrepancy.policy import Learned, PolicyClaim, reasons
+from discrepancy.reconcile import ClaimFinding, PropositionFinding, Registry, reconcile
 from discrepancy.reconcile.analysts import Disagreement, disagreements
-from discrepancy.summary import disagreement_text, show_value, withdrawal_text
+from discrepancy.state import State
+from discrepancy.summary import disagreement_text, reasons_lines, show_value, withdrawal_text
 from discrepancy.values import compatible
 
 
@@ -47,6 +49,12 @@ def register(subparsers: Any) -> None:
         "--utc",
         action="store_true",
         help="print every time in UTC (default: as recorded, with its own offset)",
+    )
+    parser.add_argument(
+        "--policy",
+        choices=("spec", "learned"),
+        default="spec",
+        help="with learned, also say which sources' reliabilities decide the best value",
     )
     parser.set_defaults(func=run)
 
@@ -174,5 +182,31 @@ def run(args: argparse.Namespace) -> int:
             when,
         )
     )
+    if args.policy == "learned":
+        out.extend(_learned(state, key))
     sys.stdout.write("\n".join(out) + "\n")
     return 0
+
+
+def _learned(state: State, key: str) -> list[str]:
+    """Under ``--policy learned``: the best value it picks and the voices that decide it."""
+    found = reconcile(state, policy="learned")
+    finding = found.propositions[key]
+    lines = ["", f"Under the learned policy, best {show_value(finding.best)}."]
+    if finding.resolution is not None or len(finding.ranking) < 2:
+        return [*lines, "No contest for reliabilities to decide (one live claim, or resolved)."]
+    claims = [
+        PolicyClaim(c.claim, c.source, key, c.value, c.confirmed_by)
+        for c in finding.claims
+        if c.live
+    ]
+    learned = Learned(
+        scores={},
+        reliability=found.reliability or {},
+        evidence=found.evidence or {},
+        iterations=0,
+        converged=True,
+    )
+    registry = Registry.of(e for events in state.index().sources.values() for e in events)
+    why = reasons(claims, learned, key, ranked=finding.ranking, groups=registry.groups)
+    return lines + reasons_lines(why)
