@@ -47,10 +47,10 @@ import structlog
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
-from discrepancy.codec import decode_line
 from discrepancy.collector import paused_gc
-from discrepancy.errors import DiscrepancyError, LogDecodeError
+from discrepancy.errors import DiscrepancyError, LogDecodeError, LogIntegrityError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
+from discrepancy.reading import BlockReader
 from discrepancy.report import Writable
 from discrepancy.shard import Runner, write_sharded_report
 from discrepancy.state import State, replay
@@ -216,37 +216,59 @@ def _line_number(block: _Block, offset: int) -> int:
     return newlines + 1
 
 
+def _edge_lines(block: _Block, begin: int, data: bytes) -> tuple[bytes, bytes | None]:
+    """The file's first line and the line just before ``begin`` (None at 0)."""
+    if begin == 0:
+        return data[: data.find(b"\n") + 1] or data, None
+    with block.fs.open(block.location, "rb") as handle:
+        first = handle.readline()
+        back = 1 << 16
+        while True:
+            start = max(0, begin - back)
+            handle.seek(start)
+            chunk = handle.read(begin - start)
+            cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
+            if cut != -1 or start == 0:
+                return first, chunk[cut + 1 :]
+            back *= 4
+
+
 def _fold_block(block: _Block, as_of_key: str | None) -> _Partial:
-    """Decode one block, keep what ``as_of`` allows, fold it to a partial state."""
+    """Decode one block through the one reading path, keep what ``as_of`` allows,
+    fold it to a partial state."""
     begin, data = _read_block(block)
-    if begin == 0 and data.startswith(_BOM):
-        data = data[len(_BOM) :]
-        begin += len(_BOM)
     events: list[Event] = []
     keep = events.append
     offset = begin
+    pieces = data.split(b"\n")
+    last = pieces.pop()  # after the last newline: empty, or a torn last line
+    lines = [piece + b"\n" for piece in pieces] + ([last] if last else [])
     with paused_gc():
-        for line in data.split(b"\n"):
-            here = offset
-            offset += len(line) + 1
-            if not line.strip():
-                continue
-            try:
-                event = decode_line(line)
-            except LogDecodeError as exc:
-                line_no = _line_number(block, here)
-                return _Partial(
-                    packed=[],
-                    failure=_Failure(
-                        order=(block.file_index, here),
-                        reason=exc.reason,
-                        path=block.name,
-                        line=line_no,
-                        field=exc.field,
-                    ),
-                )
-            if as_of_key is None or event.recorded_at.key <= as_of_key:
-                keep(event)
+        here = begin
+        try:
+            first, previous = _edge_lines(block, begin, data)
+            reader = BlockReader(block.name, first, previous)
+            for line in lines:
+                here = offset
+                offset += len(line)
+                event = reader.event(line, here)
+                if event is not None and (as_of_key is None or event.recorded_at.key <= as_of_key):
+                    keep(event)
+            if block.end >= int(block.fs.size(block.location)):
+                reader.finish()
+        except (LogDecodeError, LogIntegrityError) as exc:
+            field = exc.field if isinstance(exc, LogDecodeError) else None
+            line_no = exc.line if isinstance(exc, LogIntegrityError) else None
+            return _Partial(
+                packed=[],
+                failure=_Failure(
+                    order=(block.file_index, here),
+                    reason=exc.reason,
+                    path=block.name,
+                    line=line_no or _line_number(block, here),
+                    field=field,
+                ),
+            )
         state = replay(events)
         return _Partial(packed=_pack(state.index().distinct()))
 

@@ -60,6 +60,7 @@ from discrepancy.errors import DiscrepancyError, LogDecodeError
 from discrepancy.events import Event, Reopening, Resolution, Source, Timestamp, instant_key
 from discrepancy.logs import read_events
 from discrepancy.policy import PolicyName
+from discrepancy.reading import is_durable_line, plain_event
 from discrepancy.reconcile import Reconciliation, reconcile
 from discrepancy.reconcile.analysts import Disagreement, replaced_by
 from discrepancy.report import (
@@ -143,7 +144,7 @@ def plan(paths: Sequence[str | Path], chunk_bytes: int = CHUNK_BYTES) -> tuple[l
         try:
             size = os.path.getsize(name)
             with open(name, "rb") as handle:
-                durable = _is_durable(handle.readline())
+                durable = is_durable_line(handle.readline())
         except OSError as exc:
             raise LogDecodeError(f"cannot read: {exc.strerror}", path=name) from None
         total += size
@@ -159,17 +160,6 @@ def plan(paths: Sequence[str | Path], chunk_bytes: int = CHUNK_BYTES) -> tuple[l
             for start in range(0, max(size, 1), max(step, 1))
         )
     return chunks, total
-
-
-def _is_durable(first_line: bytes) -> bool:
-    """Whether a log's first line carries a ``chain`` (a log written by EventLog)."""
-    if b'"chain"' not in first_line:
-        return False
-    try:
-        obj = orjson.loads(first_line)
-    except orjson.JSONDecodeError:
-        return False
-    return isinstance(obj, dict) and "chain" in obj
 
 
 # --- Reading lines -------------------------------------------------------------------
@@ -322,7 +312,14 @@ def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
 
 def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
     if not chunk.durable:
-        yield from chunk_lines(chunk)
+        for offset, line in chunk_lines(chunk):
+            if b'"chain"' in line:
+                # The reading path's rule: a chained line in a plain log is a durable
+                # log whose first line was damaged, never a reason to skip the check.
+                plain_event(
+                    line, name=chunk.path, line=_line_number(chunk.path, offset), offset=offset
+                )
+            yield offset, line
         return
     # A durable log is checked line by line as it is read (seq and chain); its
     # events go on as their canonical bytes, which decode to the same events.

@@ -12,10 +12,10 @@ from typing import Any
 from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
 from discrepancy.events import Event, Source, instant_key
-from discrepancy.logs import read_paths
+from discrepancy.logs import replay_paths
 from discrepancy.progress import Progress, progress
 from discrepancy.reconcile import STATUSES, PropositionFinding, Reconciliation
-from discrepancy.state import State, replay
+from discrepancy.state import State
 
 EXAMPLE = "border_clash.jsonl"
 
@@ -173,4 +173,5 @@ def load_state(args: argparse.Namespace, command: str) -> State:
             address = getattr(args, "scheduler", None)
             return replay_dask_cli([str(p) for p in paths], address, as_of)
         with progress(None, command) as bar:
-            return replay(_counted(read_paths(paths, as_of=as_of), bar))
+            # The one reading path (a matching LOG.snapshot included).
+            return replay_paths(paths, as_of=as_of, counted=lambda events: _counted(events, bar))
