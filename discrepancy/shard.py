@@ -57,12 +57,12 @@ import structlog
 from discrepancy.codec import canonical_bytes, decode_line
 from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError, LogDecodeError
-from discrepancy.events import Event, Source, Timestamp, instant_key
+from discrepancy.events import Event, Reopening, Resolution, Source, Timestamp, instant_key
 from discrepancy.logs import read_events
 from discrepancy.policy import PolicyName
 from discrepancy.reading import is_durable_line, plain_event
-from discrepancy.reconcile import reconcile
-from discrepancy.reconcile.analysts import disagreements
+from discrepancy.reconcile import Reconciliation, reconcile
+from discrepancy.reconcile.analysts import Disagreement, replaced_by
 from discrepancy.report import (
     Writable,
     anomaly_pieces,
@@ -530,6 +530,7 @@ def replay_shard(
                 disagreements=empty,
                 failure=failure,
             )
+        rulings = [e for e in events if type(e) is Resolution or type(e) is Reopening]
         state = replay(events)
         del events
         found = reconcile(state, policy=layout.policy)
@@ -537,7 +538,7 @@ def replay_shard(
             propositions = _write_section(handle, proposition_pieces(found), path)
             contradictions = _write_section(handle, contradiction_pieces(found), path)
             anomalies = _write_section(handle, anomaly_pieces(found), path)
-            overruled = disagreement_pieces(disagreements(state, found).values())
+            overruled = disagreement_pieces(_disagreements(rulings, found))
             disagreeing = _write_section(handle, overruled, path)
         return Replayed(
             events=len(state) - source_count,
@@ -547,6 +548,31 @@ def replay_shard(
             anomalies=anomalies,
             disagreements=disagreeing,
         )
+
+
+def _disagreements(
+    rulings: Iterable[Resolution | Reopening], found: Reconciliation
+) -> list[Disagreement]:
+    """The shard's analysts' disagreements, as ``analysts.disagreements`` finds them.
+
+    That function reads every event of the state in sorted order (a sorted
+    copy of the whole shard, several times its memory, whenever a proposition
+    is resolved); here the shard's own rulings are at hand, one per event id
+    since the pick step, so only they are grouped, and the same public rule,
+    ``replaced_by``, judges each resolved proposition.
+    """
+    resolved = {k: f for k, f in found.propositions.items() if f.resolution is not None}
+    if not resolved:
+        return []
+    by_proposition: dict[str, dict[str, Resolution | Reopening]] = {}
+    for ruling in rulings:
+        if ruling.proposition in resolved:
+            by_proposition.setdefault(ruling.proposition, {})[ruling.id] = ruling
+    found_here = (
+        replaced_by(finding, by_proposition.get(key, {}).values())
+        for key, finding in resolved.items()
+    )
+    return [d for d in found_here if d is not None]
 
 
 def _shard_events(
