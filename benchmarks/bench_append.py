@@ -20,14 +20,13 @@ from discrepancy.generate import generate_lines
 
 def _clean_events(count: int) -> list[Event]:
     """Generated events the write path accepts (it refuses anomalies)."""
-    from discrepancy.decide import refusal
-    from discrepancy.state import EMPTY, evolve
+    from discrepancy.decide import Ledger
 
-    state, kept = EMPTY, []
+    ledger, kept = Ledger(), []
     for line in generate_lines(count * 2, seed=4):
         event = decode_line(line)
-        if refusal(state.index(), event) is None and event.id not in state.index().kept:
-            state = evolve(state, event)
+        if ledger.refusal(event) is None and event.id not in ledger.digests:
+            ledger.add(event)
             kept.append(event)
             if len(kept) == count:
                 break

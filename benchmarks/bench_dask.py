@@ -36,6 +36,7 @@ import structlog
 from distributed import Client, LocalCluster
 
 from discrepancy.codec import decode_line
+from discrepancy.collector import paused_gc
 from discrepancy.dask import (  # the breakdown times the steps apart
     DEFAULT_BLOCKSIZE,
     DEFAULT_SPLIT_EVERY,
@@ -48,7 +49,6 @@ from discrepancy.generate import generate_lines
 from discrepancy.logs import replay_paths
 from discrepancy.reconcile import reconcile
 from discrepancy.report import dumps, report
-from discrepancy.state import paused_gc
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")

@@ -61,10 +61,11 @@ def measure(name: str, log: Path, events: int) -> dict[str, Any]:
 
     from discrepancy.cli import main as cli_main
     from discrepancy.codec import decode_line
+    from discrepancy.collector import paused_gc
     from discrepancy.logs import read_events, replay_paths
     from discrepancy.reconcile import reconcile
     from discrepancy.report import write_report
-    from discrepancy.state import evolve, paused_gc, replay
+    from discrepancy.state import evolve, replay
 
     baseline = _maxrss_bytes()
     out: dict[str, Any] = {"name": name}

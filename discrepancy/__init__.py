@@ -28,6 +28,7 @@ from discrepancy.events import (
     Source,
     Timestamp,
 )
+from discrepancy.figures import FigureError, parse_figure
 from discrepancy.logs import read_events, read_paths, replay_paths
 from discrepancy.reconcile import (
     Anomaly,
@@ -61,6 +62,7 @@ __all__ = [
     "DiscrepancyError",
     "Event",
     "EventLog",
+    "FigureError",
     "Flag",
     "LogDecodeError",
     "LogIntegrityError",
@@ -86,6 +88,7 @@ __all__ = [
     "entails",
     "evolve",
     "merge",
+    "parse_figure",
     "read_events",
     "read_paths",
     "reconcile",

@@ -47,9 +47,10 @@ from dask.base import compute
 from dask.delayed import Delayed, delayed
 
 from discrepancy.codec import decode_line
+from discrepancy.collector import paused_gc
 from discrepancy.errors import LogDecodeError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
-from discrepancy.state import State, paused_gc, replay
+from discrepancy.state import State, replay
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -29,7 +29,7 @@ import orjson
 import structlog
 
 from discrepancy.codec import canonical_bytes, decode_event, encode_event
-from discrepancy.decide import refusal
+from discrepancy.decide import Ledger
 from discrepancy.errors import (
     AppendRefused,
     ConcurrencyError,
@@ -175,6 +175,7 @@ class EventLog:
         self._chain = chain
         self._end = end
         self._seqs = seqs
+        self._ledger = Ledger.from_events(state.index().kept.values())
 
     @classmethod
     def open(cls, path: str | Path, *, snapshot: str | Path | None = None) -> EventLog:
@@ -246,8 +247,9 @@ class EventLog:
             lines: list[bytes] = []
             seqs: list[int] = []
             fresh: dict[str, int] = {}
+            ledger = self._ledger.overlay()
             for event in batch:
-                found = refusal(state.index(), event)
+                found = ledger.refusal(event)
                 if found is not None:
                     raise AppendRefused(found.detail, event=found.event, rule=found.rule)
                 known = self._seqs.get(event.id, fresh.get(event.id))
@@ -258,6 +260,7 @@ class EventLog:
                 chain = next_chain(chain, canonical_bytes(event))
                 lines.append(durable_line(event, seq, chain))
                 state = evolve(state, event)
+                ledger.add(event)
                 fresh[event.id] = seq
                 seqs.append(seq)
             if lines:
@@ -269,6 +272,7 @@ class EventLog:
                 self._end += len(data)
                 self._state, self._seq, self._chain = state, seq, chain
                 self._seqs.update(fresh)
+                self._ledger.absorb(ledger)
         finally:
             fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
         return seqs
@@ -289,6 +293,7 @@ class EventLog:
                 seq += 1
                 end += len(raw)
                 state = evolve(state, event)
+                self._ledger.add(event)
                 self._seqs[event.id] = seq
         self._state, self._seq, self._chain, self._end = state, seq, chain, end
 
@@ -344,6 +349,7 @@ class EventLog:
                 self._seqs[event.id] = item["seq"]
                 events.append(event)
         self._state = replay(events)
+        self._ledger = Ledger.from_events(events)
         self._seq, self._chain, self._end = seq, chain, offset
 
     def close(self) -> None:

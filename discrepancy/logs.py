@@ -19,6 +19,7 @@ import orjson
 import structlog
 
 from discrepancy.codec import decode_line
+from discrepancy.collector import paused_gc
 from discrepancy.durable import read_durable
 from discrepancy.errors import LogDecodeError
 from discrepancy.events import Event, Timestamp, instant_key
@@ -76,7 +77,8 @@ def replay_paths(paths: Iterable[str | Path], *, as_of: Timestamp | str | None =
     """The state of the union of the logs' events (``as_of`` as in SPEC section 4)."""
     paths = list(paths)
     started = time.perf_counter()
-    state = replay(read_paths(paths, as_of=as_of))
+    with paused_gc():  # a batch of many objects and no cycles: see discrepancy.collector
+        state = replay(read_paths(paths, as_of=as_of))
     _log.debug(
         "logs_read",
         logs=len(paths),

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import orjson
 
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Reconciliation
-from discrepancy.state import paused_gc
 from discrepancy.values import value_to_json
 
 if TYPE_CHECKING:
@@ -67,8 +66,7 @@ def report(
     ``learned`` it gives each source's learned ``reliability`` (six decimals);
     under ``spec`` it is exactly SPEC section 5.
     """
-    with paused_gc():
-        return _report(reconciliation, as_of, disagreements=disagreements)
+    return _report(reconciliation, as_of, disagreements=disagreements)
 
 
 def _disagreement(found: Disagreement) -> dict[str, Any]:
@@ -143,33 +141,32 @@ def write_report(
     at a time and the stream gets them in chunks of about a megabyte, so a
     report of millions of claims needs no second copy of them in memory.
     """
-    with paused_gc():
-        head = _report(reconciliation, as_of, propositions=False, disagreements=disagreements)
-        written = 0
-        chunk: list[bytes] = []
-        size = 0
-        for n, key in enumerate(sorted([*head, "propositions"])):
-            chunk.append(b"{" if n == 0 else b",")
-            chunk.append(orjson.dumps(key))
-            chunk.append(b":")
-            if key != "propositions":
-                chunk.append(orjson.dumps(head[key], option=_SORTED))
-                continue
-            findings = reconciliation.propositions
-            chunk.append(b"{")
-            for i, name in enumerate(sorted(findings)):
-                part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
-                # "{name:{...}}" without its braces, after a comma but the first.
-                chunk.append(part[1:-1] if i == 0 else b"," + part[1:-1])
-                size += len(part)
-                if size >= _CHUNK:
-                    data = b"".join(chunk)
-                    stream.write(data)
-                    written += len(data)
-                    chunk.clear()
-                    size = 0
-            chunk.append(b"}")
-        chunk.append(b"}\n")
-        data = b"".join(chunk)
-        stream.write(data)
-        return written + len(data)
+    head = _report(reconciliation, as_of, propositions=False, disagreements=disagreements)
+    written = 0
+    chunk: list[bytes] = []
+    size = 0
+    for n, key in enumerate(sorted([*head, "propositions"])):
+        chunk.append(b"{" if n == 0 else b",")
+        chunk.append(orjson.dumps(key))
+        chunk.append(b":")
+        if key != "propositions":
+            chunk.append(orjson.dumps(head[key], option=_SORTED))
+            continue
+        findings = reconciliation.propositions
+        chunk.append(b"{")
+        for i, name in enumerate(sorted(findings)):
+            part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
+            # "{name:{...}}" without its braces, after a comma but the first.
+            chunk.append(part[1:-1] if i == 0 else b"," + part[1:-1])
+            size += len(part)
+            if size >= _CHUNK:
+                data = b"".join(chunk)
+                stream.write(data)
+                written += len(data)
+                chunk.clear()
+                size = 0
+        chunk.append(b"}")
+    chunk.append(b"}\n")
+    data = b"".join(chunk)
+    stream.write(data)
+    return written + len(data)

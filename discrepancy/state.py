@@ -20,9 +20,7 @@ what it meant when it was made.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Final, TypeVar
 
 from discrepancy.codec import canonical_bytes
@@ -49,6 +47,8 @@ class EventIndex:
     * ``kept``: event id -> the variant of that event that counts;
     * ``variants``: event id -> {canonical bytes: event}, only for ids seen
       with more than one content (the kept variant included);
+    * ``kept_bytes``: event id -> the kept variant's canonical bytes, for the
+      same ids;
     * ``sources``: source id -> its ``source`` events;
     * ``claims``: claim id -> the earliest ``claim`` event naming it, the one
       that counts;
@@ -63,6 +63,7 @@ class EventIndex:
         "claims",
         "inputs",
         "kept",
+        "kept_bytes",
         "propositions",
         "rival_claims",
         "sources",
@@ -74,6 +75,7 @@ class EventIndex:
         self.inputs: list[Event] = []
         self.kept: dict[str, Event] = {}
         self.variants: dict[str, dict[bytes, Event]] = {}
+        self.kept_bytes: dict[str, bytes] = {}
         self.sources: dict[str, list[Source]] = {}
         self.claims: dict[str, Claim] = {}
         self.rival_claims: dict[str, list[Claim]] = {}
@@ -97,15 +99,19 @@ class EventIndex:
             if old_bytes == new_bytes:
                 return False
             seen = self.variants[event.id] = {old_bytes: old}
+            self.kept_bytes[event.id] = old_bytes
         elif new_bytes in seen:
             return False
         seen[new_bytes] = event
         self.inputs.append(event)
-        winner = min(seen.items(), key=lambda item: (item[1].recorded_at.key, item[0]))[1]
-        if winner is not old:
+        # The kept variant is the smallest (recorded_at, canonical bytes): only
+        # the newcomer can displace it, so one comparison per variant suffices.
+        held_bytes = self.kept_bytes[event.id]
+        if (event.recorded_at.key, new_bytes) < (old.recorded_at.key, held_bytes):
             self._unlink(old)
-            self.kept[event.id] = winner
-            self._link(winner)
+            self.kept[event.id] = event
+            self.kept_bytes[event.id] = new_bytes
+            self._link(event)
         return True
 
     def _link(self, event: Event) -> None:
@@ -209,7 +215,11 @@ class State:
         return state
 
     def index(self) -> EventIndex:
-        """The index of exactly this state's events (do not mutate it)."""
+        """Deprecated alias of the private index; use State's queries instead."""
+        return self._index_of()
+
+    def _index_of(self) -> EventIndex:
+        """The index of exactly this state's events (the core's; never mutate it)."""
         if len(self._index.inputs) != self._size:
             # A newer state grew the shared index past us: take our own copy.
             self._index = _build(self._index.inputs[: self._size])
@@ -217,24 +227,28 @@ class State:
 
     def __len__(self) -> int:
         """The number of distinct event ids."""
-        return len(self.index().kept)
+        return len(self._index_of().kept)
+
+    def distinct(self) -> Iterator[Event]:
+        """Every distinct event, in no particular order (cheaper than :meth:`events`)."""
+        return self._index_of().distinct()
 
     def events(self) -> Iterator[Event]:
         """Every distinct event, in ``(recorded_at, canonical bytes)`` order.
 
         ``replay(state.events()) == state`` always holds.
         """
-        keyed = [(e.recorded_at.key, canonical_bytes(e), e) for e in self.index().distinct()]
+        keyed = [(e.recorded_at.key, canonical_bytes(e), e) for e in self._index_of().distinct()]
         keyed.sort(key=lambda item: (item[0], item[1]))
         return (event for _, _, event in keyed)
 
     def as_of(self, moment: Timestamp | str) -> State:
         """The state of only the events recorded at or before ``moment``."""
         key = moment.key if isinstance(moment, Timestamp) else instant_key(moment)
-        return replay(e for e in self.index().distinct() if e.recorded_at.key <= key)
+        return replay(e for e in self._index_of().distinct() if e.recorded_at.key <= key)
 
     def _contents(self) -> frozenset[bytes]:
-        return frozenset(canonical_bytes(e) for e in self.index().distinct())
+        return frozenset(canonical_bytes(e) for e in self._index_of().distinct())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, State):
@@ -258,30 +272,11 @@ EMPTY: Final = State()
 """The state of no events."""
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch builds many objects.
-
-    Events, values and indexes hold no reference cycles, so reference counting
-    frees them all; without the pause, the collector rescans every live object
-    again and again while millions are allocated, which measured about half of
-    replay time. The collector's previous state is restored on exit.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _build(events: Iterable[Event]) -> EventIndex:
     index = EventIndex()
     add = index.add
-    with paused_gc():
-        for event in events:
-            add(event)
+    for event in events:
+        add(event)
     return index
 
 
@@ -289,7 +284,7 @@ def evolve(state: State, event: Event) -> State:
     """The state after ``event``; ``state`` itself is left as it was."""
     # After index(), ``state`` is the newest state of the index it holds, so
     # the index may grow in place: ``state`` still sees only its prefix.
-    index = state.index()
+    index = state._index_of()
     if not index.add(event):
         return state
     return State._of(index)
@@ -305,9 +300,8 @@ def merge(a: State, b: State) -> State:
 
     Commutative, associative and idempotent; equal to replaying both logs.
     """
-    index = _build(a.index().distinct())
+    index = _build(a._index_of().distinct())
     add = index.add
-    with paused_gc():
-        for event in b.index().distinct():
-            add(event)
+    for event in b._index_of().distinct():
+        add(event)
     return State._of(index)

@@ -32,15 +32,15 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import decimal as decimal_
 import functools
 import hashlib
 import html
+import importlib
 import io
-import math
 import re
 import unicodedata
 import zipfile
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePath
 from typing import Any, Final, Literal, TypeAlias
@@ -48,8 +48,10 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 
 from discrepancy.errors import TableError
+from discrepancy.figures import FigureError, parse_amount, parse_figure
 
 Kind: TypeAlias = Literal["amount", "choice", "flag"]
+CellValue: TypeAlias = str | int | float | bool | dict[str, int | float] | None
 
 EPOCH: Final = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
 """Transaction time of row 0 when a row has no parseable time: row ``n`` is ``EPOCH + n`` s."""
@@ -107,6 +109,8 @@ class Normalise:
       currency sign and a trailing ``%`` are always dropped.
     * ``magnitudes``: read ``k``/``K``, ``M``, ``B``/``bn``, ``T`` suffixes
       (``"1.2M"`` is 1200000; see :func:`parse_amount`).
+    * ``vague``: read vague figures in amount cells ("100-300", "at least 23",
+      "~500", "dozens") by the table of :mod:`discrepancy.figures`; on by default.
     """
 
     trim: bool = False
@@ -118,6 +122,7 @@ class Normalise:
     thousands: str = ","
     decimal: str = "."
     magnitudes: bool = False
+    vague: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -129,6 +134,14 @@ class Columns:
     values: tuple[str, ...]
     time: str | None = None
     parties: str | None = None
+    quote: str | None = None
+    url: str | None = None
+    stated_at: str | None = None
+    reliability: str | None = None
+    """The source's Admiralty grade A..F; a source's rows must agree."""
+    source_split: str = ""
+    """Characters that separate several sources in one source cell (``"; "``): each
+    becomes a source of its own, making the row's claims."""
 
 
 @attrs.frozen(kw_only=True)
@@ -153,8 +166,10 @@ def read_table(
     delimiter: str | None = None,
     header: bool = True,
     encoding: str = "utf-8",
+    sheet: str | None = None,
 ) -> Table:
-    """Read a CSV/TSV file, or every ``.csv``/``.tsv``/``.txt`` member of a ``.zip``.
+    """Read a CSV/TSV file, every ``.csv``/``.tsv``/``.txt`` member of a ``.zip``, or a sheet
+    of an ``.xlsx`` workbook (:func:`read_xlsx`, needs the ``xlsx`` extra).
 
     ``delimiter`` defaults to a tab for ``.tsv``/``.tab`` files and files whose
     first line holds a tab, else a comma. Tab-separated files are read without
@@ -164,6 +179,8 @@ def read_table(
     ``archive.zip/member.csv:17``.
     """
     name = str(path)
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        return read_xlsx(path, sheet=sheet, header=header)
     try:
         if zipfile.is_zipfile(path):
             return _read_zip(Path(path), delimiter=delimiter, header=header, encoding=encoding)
@@ -174,6 +191,58 @@ def read_table(
     except UnicodeDecodeError as exc:
         raise TableError(f"not {encoding} text ({exc.reason})", path=name) from None
     return parse_table(text, path=name, delimiter=delimiter, header=header)
+
+
+def read_xlsx(path: str | Path, *, sheet: str | None = None, header: bool = True) -> Table:
+    """The rows of one sheet of an Excel workbook (the first unless ``sheet`` names one).
+
+    Read with openpyxl (the ``xlsx`` extra), values as stored (formulas'
+    cached results). A row's ``line`` is its spreadsheet row number. Cells
+    become text: whole numbers without ``.0``, dates and times in ISO 8601,
+    booleans as ``true``/``false``, empty cells as ``""``.
+    """
+    name = str(path)
+    try:
+        openpyxl = importlib.import_module("openpyxl")
+    except ImportError:
+        raise TableError(
+            "reading .xlsx needs openpyxl: pip install 'discrepancy[xlsx]'", path=name
+        ) from None
+    try:
+        book = openpyxl.load_workbook(name, read_only=True, data_only=True)
+    except OSError as exc:
+        raise TableError(f"cannot read: {exc.strerror or exc}", path=name) from None
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise TableError(f"not an .xlsx workbook ({exc})", path=name) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise TableError(f"no sheet {sheet!r} (the workbook has {book.sheetnames})", path=name)
+        where = book[sheet] if sheet is not None else book.worksheets[0]
+        names: tuple[str, ...] | None = None
+        rows: list[Row] = []
+        for number, values in enumerate(where.iter_rows(values_only=True), start=1):
+            cells = tuple(_xlsx_text(v) for v in values)
+            if not any(c.strip() for c in cells):
+                continue
+            if header and names is None:
+                names = tuple(c.strip() for c in cells)
+                continue
+            rows.append(Row(path=name, line=number, cells=cells))
+    finally:
+        book.close()
+    return Table(header=names if names is not None or not header else (), rows=tuple(rows))
+
+
+def _xlsx_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    return str(value)
 
 
 def _read_zip(path: Path, *, delimiter: str | None, header: bool, encoding: str) -> Table:
@@ -345,56 +414,6 @@ def clock_time(cell: str) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
-@functools.lru_cache(maxsize=16)
-def _number_pattern(thousands: str, decimal: str) -> re.Pattern[str]:
-    t, d = re.escape(thousands), re.escape(decimal)
-    grouped = rf"\d{{1,3}}(?:{t}\d{{3}})+" if thousands else r"(?!)"
-    return re.compile(rf"([+-]?)({grouped}|\d+|(?=\s*{d}\d))(?:{d}(\d+))?([eE][+-]?\d+)?")
-
-
-_CURRENCY: Final = re.compile(r"^([+-]?)\s*[$\u20ac\u00a3\u00a5]\s*")
-_MAGNITUDES: Final = {"k": 3, "K": 3, "M": 6, "B": 9, "bn": 9, "T": 12}
-
-
-def parse_amount(
-    cell: str, *, thousands: str = ",", decimal: str = ".", magnitudes: bool = False
-) -> int | float | None:
-    """The number ``cell`` writes, or ``None``.
-
-    Accepts an optional sign, digits with ``thousands`` separators in groups of
-    three (``"1,234,567"``) or none, a ``decimal`` fraction and an exponent. A
-    leading currency sign (``$ \u20ac \u00a3 \u00a5``) and a trailing ``%`` are
-    dropped (``"12.5%"`` is 12.5). With ``magnitudes``, a trailing ``k``/``K``
-    (thousand), ``M`` (million), ``B``/``bn`` (billion) or ``T`` (trillion)
-    multiplies, exactly: ``"1.2M"`` is 1200000. Integers stay integers, and so do
-    magnitudes that come out whole; anything else with a fraction or exponent
-    is a float. Non-finite results are refused.
-    """
-    text = cell.strip().replace("\u2212", "-")
-    text = _CURRENCY.sub(r"\1", text).removesuffix("%").rstrip()
-    shift = 0
-    if magnitudes:
-        for suffix, power in _MAGNITUDES.items():
-            if text.endswith(suffix) and len(text) > len(suffix):
-                text, shift = text[: -len(suffix)].rstrip(), power
-                break
-    m = _number_pattern(thousands, decimal).fullmatch(text)
-    if m is None or not text:
-        return None
-    sign, whole, fraction, exponent = m.groups()
-    digits = whole.replace(thousands, "") if thousands else whole
-    if shift:
-        exact = decimal_.Decimal(f"{sign}{digits or '0'}.{fraction or '0'}{exponent or ''}")
-        exact = exact.scaleb(shift)
-        return int(exact) if exact == exact.to_integral_value() else float(exact)
-    if fraction is None and exponent is None:
-        return int(sign + digits)
-    number = float(f"{sign}{digits or '0'}.{fraction or '0'}{exponent or ''}")
-    if not math.isfinite(number):
-        return None
-    return number
-
-
 _TRUE: Final = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE: Final = frozenset({"false", "f", "no", "n", "0"})
 
@@ -409,7 +428,7 @@ def parse_flag(cell: str) -> bool | None:
     return None
 
 
-def cell_value(cell: str, kind: Kind, norm: Normalise) -> str | int | float | bool | None:
+def cell_value(cell: str, kind: Kind, norm: Normalise) -> CellValue:
     """The JSON value of a cell; ``None`` when empty or missing.
 
     Raises :class:`ValueError` (with a reason, unlocated) when the cell cannot be
@@ -424,9 +443,16 @@ def cell_value(cell: str, kind: Kind, norm: Normalise) -> str | int | float | bo
         number = parse_amount(
             text, thousands=norm.thousands, decimal=norm.decimal, magnitudes=norm.magnitudes
         )
-        if number is None:
+        if number is not None:
+            return number
+        if not norm.vague:
             raise ValueError(f"{cell!r} is not a number")
-        return number
+        try:
+            return parse_figure(
+                text, thousands=norm.thousands, decimal=norm.decimal, magnitudes=norm.magnitudes
+            )
+        except FigureError as exc:
+            raise ValueError(str(exc)) from None
     if kind == "flag":
         flag = parse_flag(text)
         if flag is None:
@@ -451,16 +477,21 @@ _TIME_FORMATS: Final = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d",
     "%a %b %d %H:%M:%S %Y",  # "fri jan 29 08:36:02 2010" (the Weather set)
+    "%d %B %Y",  # "15 January 2023" (ACLED's spreadsheet exports)
 )
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def parse_time(cell: str, time_format: str | None = None) -> str | None:
+def parse_time(
+    cell: str, time_format: str | None = None, timezone: str | None = None
+) -> str | None:
     """``cell`` as an RFC 3339 timestamp with offset, or ``None`` if it does not parse.
 
     With ``time_format`` (``strptime`` syntax) only that format is tried. Without
-    it: ISO 8601 / RFC 3339, then ``%Y-%m-%d %H:%M:%S``, ``%Y-%m-%d`` and
-    ``%a %b %d %H:%M:%S %Y``. A time without offset is taken as UTC.
+    it: ISO 8601 / RFC 3339, then ``%Y-%m-%d %H:%M:%S``, ``%Y-%m-%d``,
+    ``%a %b %d %H:%M:%S %Y`` and ``%d %B %Y`` ("15 January 2023"). A time
+    without offset is in ``timezone`` (an IANA name, see :func:`zone`), UTC
+    when it is ``None``.
     """
     text = cell.strip()
     if not text:
@@ -484,8 +515,18 @@ def parse_time(cell: str, time_format: str | None = None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.UTC)
+        moment = moment.replace(tzinfo=_dt.UTC if timezone is None else zone(timezone))
     return _rfc3339(moment)
+
+
+def zone(name: str) -> _dt.tzinfo:
+    """The IANA time zone ``name`` (``"Asia/Karachi"``); :class:`TableError` if unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise TableError(
+            f"unknown time zone {name!r} (an IANA name such as Asia/Karachi)"
+        ) from None
 
 
 def sniff_time_format(cell: str) -> str | None:
@@ -512,7 +553,7 @@ def _event_id(text: str) -> str:
     return f"{text[: _MAX_ID - 17]}~{digest}"
 
 
-def _column_index(header: Sequence[str] | None, column: str, path: str) -> int:
+def column_index(header: Sequence[str] | None, column: str, path: str) -> int:
     if header is None:
         if column.isdigit() and int(column) >= 1:
             return int(column) - 1
@@ -524,6 +565,149 @@ def _column_index(header: Sequence[str] | None, column: str, path: str) -> int:
     raise TableError(f"no column {column!r} (the header has {list(header)})", path=path)
 
 
+@attrs.frozen(kw_only=True)
+class _Layout:
+    """The column indexes of :class:`Columns` in one table."""
+
+    source: int
+    items: tuple[int, ...]
+    values: tuple[tuple[str, int], ...]
+    optional: dict[str, int]
+    """Indexes of the optional columns that are given, by field name."""
+    needed: int
+
+    @classmethod
+    def of(cls, header: Sequence[str] | None, columns: Columns, path: str) -> _Layout:
+        src = column_index(header, columns.source, path)
+        items = tuple(column_index(header, c, path) for c in columns.items)
+        values = tuple((c, column_index(header, c, path)) for c in columns.values)
+        if not items or not values:
+            raise TableError("need at least one item column and one value column", path=path)
+        optional = {
+            field: column_index(header, name, path)
+            for field in ("time", "parties", "quote", "url", "stated_at", "reliability")
+            if (name := getattr(columns, field)) is not None
+        }
+        every = [src, *items, *(i for _, i in values), *optional.values()]
+        return cls(source=src, items=items, values=values, optional=optional, needed=max(every) + 1)
+
+
+_GRADES: Final = frozenset("ABCDEF")
+
+
+@attrs.define
+class _Sources:
+    """What the rows say about each source: earliest time, parties, reliability."""
+
+    first: dict[str, tuple[_dt.datetime, str]] = attrs.field(factory=dict)
+    parties: dict[str, set[str]] = attrs.field(factory=dict)
+    grades: dict[str, str] = attrs.field(factory=dict)
+
+    def seen(self, source: str, moment: _dt.datetime, stamp: str) -> None:
+        key = (moment, stamp)
+        if source not in self.first or key < self.first[source]:
+            self.first[source] = key
+
+    def events(self, id_prefix: str) -> list[dict[str, Any]]:
+        out = []
+        for source in sorted(self.first):
+            event: dict[str, Any] = {
+                "type": "source",
+                "id": _event_id(f"{id_prefix}:source:{source}"),
+                "recorded_at": self.first[source][1],
+                "source": source,
+                "name": source,
+                "parties": sorted(self.parties.get(source, ())),
+            }
+            if source in self.grades:
+                event["reliability"] = self.grades[source]
+            out.append(event)
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class _Times:
+    """How time cells are read: the format, the zone of naive times."""
+
+    time_format: str | None
+    timezone: str | None
+
+    def read(self, cell: str, *, path: str, line: int, column: str) -> str:
+        stamp = parse_time(cell, self.time_format, self.timezone)
+        if stamp is None:
+            what = "an empty time cell" if not cell.strip() else f"{cell.strip()!r} is not a time"
+            hint = f" in the format {self.time_format!r}" if self.time_format else ""
+            raise TableError(
+                f"{what}{hint} (see --time-format)" if cell.strip() else what,
+                path=path,
+                line=line,
+                column=column,
+            )
+        return stamp
+
+
+def _row_fields(
+    row: Row, layout: _Layout, columns: Columns, times: _Times, sources: _Sources
+) -> tuple[list[str], str, str, dict[str, Any]]:
+    """A row's sources, item, ``recorded_at`` and the optional claim fields."""
+    cells = row.cells
+    if len(cells) < layout.needed:
+        raise TableError(
+            f"{len(cells)} cells, need at least {layout.needed}", path=row.path, line=row.line
+        )
+    cell = cells[layout.source]
+    names = (
+        [p for p in split_canonical(cell, columns.source_split).split(MULTI_JOIN) if p]
+        if columns.source_split
+        else [cell.strip()]
+    )
+    item = "/".join(cells[i].strip() for i in layout.items)
+    if not all(names) or not names or any(not cells[i].strip() for i in layout.items):
+        which = columns.source if not all(names) or not names else columns.items[0]
+        raise TableError("empty source or item", path=row.path, line=row.line, column=which)
+    at = layout.optional
+    if "time" in at:
+        stamp = times.read(
+            cells[at["time"]], path=row.path, line=row.line, column=str(columns.time)
+        )
+        moment = _dt.datetime.fromisoformat(stamp)
+    else:
+        moment = EPOCH + _dt.timedelta(seconds=row.line)
+        stamp = _rfc3339(moment)
+    extra: dict[str, Any] = {}
+    for field in ("quote", "url"):
+        if field in at and (text := _SPACE.sub(" ", cells[at[field]]).strip()):
+            extra[field] = text
+    if "stated_at" in at and cells[at["stated_at"]].strip():
+        extra["stated_at"] = times.read(
+            cells[at["stated_at"]], path=row.path, line=row.line, column=str(columns.stated_at)
+        )
+    grade = cells[at["reliability"]].strip().upper() if "reliability" in at else ""
+    if grade and grade not in _GRADES:
+        raise TableError(
+            f"{grade!r} is not a reliability grade A..F",
+            path=row.path,
+            line=row.line,
+            column=columns.reliability,
+        )
+    for source in names:
+        sources.seen(source, moment, stamp)
+        if "parties" in at:
+            found = split_canonical(cells[at["parties"]], ";")
+            sources.parties.setdefault(source, set()).update(
+                found.split(MULTI_JOIN) if found else ()
+            )
+        if grade and sources.grades.setdefault(source, grade) != grade:
+            raise TableError(
+                f"source {source!r} is graded {sources.grades[source]} on an earlier row, "
+                f"{grade} here",
+                path=row.path,
+                line=row.line,
+                column=columns.reliability,
+            )
+    return names, item, stamp, extra
+
+
 def table_events(
     rows: Iterable[Row],
     *,
@@ -533,6 +717,8 @@ def table_events(
     normalise: Normalise = Normalise(),
     id_prefix: str = "t",
     time_format: str | None = None,
+    timezone: str | None = None,
+    supersede_earlier: bool = False,
     skip_bad: bool = False,
     path: str = "<table>",
 ) -> TableImport:
@@ -540,105 +726,96 @@ def table_events(
 
     ``header`` names the columns (``None``: columns are 1-based numbers). Source
     ids and item cells are trimmed (inner whitespace kept). A row without a source
-    or item, or with too few cells, is a :class:`TableError`; so is a value cell
-    that does not read as ``kind``, unless ``skip_bad`` (then it is counted in
-    :attr:`TableImport.bad`).
+    or item, with too few cells, or whose time, ``stated_at`` or reliability cell
+    does not read, is a :class:`TableError`; so is a value cell that does not read
+    as ``kind``, unless ``skip_bad`` (then it is counted in
+    :attr:`TableImport.bad`). With ``supersede_earlier``, each claim of a source
+    about a proposition names that source's previous claim about it (in
+    ``(recorded_at, row)`` order) in ``supersedes``.
     """
-    src_i = _column_index(header, columns.source, path)
-    item_is = [_column_index(header, c, path) for c in columns.items]
-    value_is = [(c, _column_index(header, c, path)) for c in columns.values]
-    time_i = None if columns.time is None else _column_index(header, columns.time, path)
-    party_i = None if columns.parties is None else _column_index(header, columns.parties, path)
-    if not item_is or not value_is:
-        raise TableError("need at least one item column and one value column", path=path)
-    several = len(value_is) > 1
-    needed = max([src_i, *item_is, *(i for _, i in value_is), time_i or 0, party_i or 0]) + 1
-
+    layout = _Layout.of(header, columns, path)
+    times = _Times(time_format=time_format, timezone=timezone)
+    several = len(layout.values) > 1
     claims: list[dict[str, Any]] = []
-    first_key: dict[str, tuple[_dt.datetime, str]] = {}
-    guessed: str | None = None
-    parties: dict[str, set[str]] = {}
+    sources = _Sources()
     bad: list[TableError] = []
     empty = 0
     for row in rows:
-        cells = row.cells
-        if len(cells) < needed:
-            error = TableError(
-                f"{len(cells)} cells, need at least {needed}", path=row.path, line=row.line
-            )
+        try:
+            names, item, stamp, extra = _row_fields(row, layout, columns, times, sources)
+        except TableError as error:
             if not skip_bad:
-                raise error
+                raise
             bad.append(error)
             continue
-        source = cells[src_i].strip()
-        item = "/".join(cells[i].strip() for i in item_is)
-        if not source or any(not cells[i].strip() for i in item_is):
-            which = columns.source if not source else columns.items[0]
-            error = TableError("empty source or item", path=row.path, line=row.line, column=which)
-            if not skip_bad:
-                raise error
-            bad.append(error)
-            continue
-        stamp = None
-        if time_i is not None:
-            cell = cells[time_i]
-            if time_format is None and guessed is None and cell.strip():
-                guessed = sniff_time_format(cell) or ""
-            # the first time cell's format is tried first: strptime is slow to fail
-            stamp = parse_time(cell, guessed) if guessed else None
-            if stamp is None:
-                stamp = parse_time(cell, time_format)
-        if stamp is None:
-            moment = EPOCH + _dt.timedelta(seconds=row.line)
-            stamp = _rfc3339(moment)
-        else:
-            moment = _dt.datetime.fromisoformat(stamp)
-        if party_i is not None:
-            found = split_canonical(cells[party_i], ";")
-            parties.setdefault(source, set()).update(found.split(MULTI_JOIN) if found else ())
-        key = (moment, stamp)
-        if source not in first_key or key < first_key[source]:
-            first_key[source] = key
-        for name, index in value_is:
+        for name, index in layout.values:
             try:
-                value = cell_value(cells[index], kind, normalise)
+                value = cell_value(row.cells[index], kind, normalise)
             except ValueError as exc:
-                error = TableError(str(exc), path=row.path, line=row.line, column=name)
+                unread = TableError(str(exc), path=row.path, line=row.line, column=name)
                 if not skip_bad:
-                    raise error from None
-                bad.append(error)
+                    raise unread from None
+                bad.append(unread)
                 continue
             if value is None:
                 empty += 1
                 continue
             where = f"{row.part}:{row.line}" if row.part else str(row.line)
-            claim_id = _event_id(f"{id_prefix}:{where}" + (f":{name}" if several else ""))
-            claims.append(
-                {
-                    "type": "claim",
-                    "id": claim_id,
-                    "recorded_at": stamp,
-                    "claim": claim_id,
-                    "source": source,
-                    "proposition": f"{item}/{name}" if several else item,
-                    "value": value,
-                }
-            )
-    sources = [
-        {
-            "type": "source",
-            "id": _event_id(f"{id_prefix}:source:{source}"),
-            "recorded_at": first_key[source][1],
-            "source": source,
-            "name": source,
-            "parties": sorted(parties.get(source, ())),
-        }
-        for source in sorted(first_key)
-    ]
+            base = f"{id_prefix}:{where}" + (f":{name}" if several else "")
+            for source in names:
+                claim_id = _event_id(base + (f":{source}" if len(names) > 1 else ""))
+                claims.append(
+                    {
+                        "type": "claim",
+                        "id": claim_id,
+                        "recorded_at": stamp,
+                        "claim": claim_id,
+                        "source": source,
+                        "proposition": f"{item}/{name}" if several else item,
+                        "value": value,
+                        **extra,
+                    }
+                )
+    if supersede_earlier:
+        chain_corrections(claims)
+    found = sources.events(id_prefix)
     return TableImport(
-        events=(*sources, *claims),
+        events=(*found, *claims),
         claims=len(claims),
-        sources=len(sources),
+        sources=len(found),
         empty=empty,
         bad=tuple(bad),
     )
+
+
+def chain_corrections(claims: list[dict[str, Any]]) -> None:
+    """Make each claim name the same source's previous claim on its proposition in ``supersedes``.
+
+    "Previous" is by ``recorded_at`` as an instant, then by position in ``claims``
+    (the table's row order). Changes the dicts in place; claims that already
+    supersede something are left as they are.
+    """
+    latest: dict[tuple[str, str], str] = {}
+    ordered = sorted(
+        enumerate(claims),
+        key=lambda pair: (_dt.datetime.fromisoformat(pair[1]["recorded_at"]), pair[0]),
+    )
+    for _, claim in ordered:
+        key = (claim["source"], claim["proposition"])
+        if key in latest and "supersedes" not in claim:
+            claim["supersedes"] = latest[key]
+        latest[key] = claim["claim"]
+
+
+def looks_numeric(rows: Sequence[Row], index: int, *, sample: int = 200) -> bool:
+    """Whether the first ``sample`` non-empty cells of column ``index`` all read as numbers."""
+    seen = 0
+    for row in rows:
+        if index >= len(row.cells) or not row.cells[index].strip():
+            continue
+        if parse_amount(row.cells[index]) is None:
+            return False
+        seen += 1
+        if seen >= sample:
+            break
+    return seen > 0

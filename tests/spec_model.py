@@ -482,28 +482,40 @@ def credibility(reading: Reading, claim: Event) -> int:
     return 3
 
 
-def parties_behind(reading: Reading, claim: Event) -> int:
-    """SPEC: "The number of distinct parties among the registered sources that confirm it or make
-    a live claim entailing it, its own claimant included (a registered source with no party
-    counts as one party of its own)." """
+def same_group(reading: Reading, a: str, b: str) -> bool:
+    """SPEC 1.1: "two sources being in one group when they share a party, directly or through a
+    chain of registered sources (a registered source with no party is a group of its own)"."""
+    reached = {a}
+    frontier = [a]
+    while frontier:
+        here = frontier.pop()
+        for other in reading.sources:
+            if other not in reached and parties(reading, here) & parties(reading, other):
+                reached.add(other)
+                frontier.append(other)
+    return b in reached
+
+
+def voices(reading: Reading, claim: Event) -> int:
+    """SPEC 1.1: "a claim's voices are the number of distinct groups among the registered sources
+    that confirm it or make a live claim entailing it, its own claimant included"."""
     backers = confirmers(reading, claim) | {claim["source"]}
     backers |= {
         other["source"]
         for other in live_claims(reading, claim["proposition"])
         if entails(other["value"], claim["value"])
     }
-    sides: set[tuple[str, str]] = set()
-    for source in backers:
-        if not is_registered(reading, source):
-            continue
-        named = parties(reading, source)
-        sides |= {("party", p) for p in named} if named else {("source", source)}
-    return len(sides)
+    registered = sorted(s for s in backers if is_registered(reading, s))
+    groups: list[str] = []
+    for source in registered:
+        if not any(same_group(reading, source, seen) for seen in groups):
+            groups.append(source)
+    return len(groups)
 
 
 def best_order(reading: Reading, claim: Event) -> tuple[Any, ...]:
     """The order of ``best``: "independently supported first; then the larger number of
-    distinct parties ...; then the better reliability of its source ...; then the narrower
+    independent voices ...; then the better reliability of its source ...; then the narrower
     interval; then the smaller upper bound (the conservative choice); then the smaller claim
     id. Flags and choices take best by the same order" (width and bounds do not apply)."""
     value = claim["value"]
@@ -511,7 +523,7 @@ def best_order(reading: Reading, claim: Event) -> tuple[Any, ...]:
     high = bounds(value)[1] if amount else None
     return (
         not is_independently_supported(reading, claim),
-        -parties_behind(reading, claim),
+        -voices(reading, claim),
         reliability_rank(reading, claim["source"]),
         width(value) if amount else 0,
         math.inf if high is None else high,

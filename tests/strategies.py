@@ -176,3 +176,60 @@ def invalid_objects(draw: st.DrawFn) -> tuple[object, str | None]:
     # Integers stay within 64 bits: the test writes them with orjson.
     ints = st.integers(min_value=-(2**63), max_value=2**63 - 1)
     return draw(st.one_of(st.lists(ints, max_size=2), st.text(max_size=3), ints, st.none())), None
+
+
+@st.composite
+def _registration(draw: st.DrawFn, sid: str, again: int) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "type": "source",
+        "id": f"src-{sid}-{again}",
+        "recorded_at": TIMES[again * 2],
+        "source": sid,
+        "name": sid,
+        "parties": draw(st.lists(st.sampled_from(["x", "y", "z", "w"]), max_size=3, unique=True)),
+    }
+    if draw(st.booleans()):
+        obj["reliability"] = draw(st.sampled_from("ABC"))
+    return obj
+
+
+@st.composite
+def crowded_logs(draw: st.DrawFn, max_claims: int = 40) -> list[Event]:
+    """Many claims and stances on one amount proposition from many registered sources.
+
+    Sources carry zero to three of a few parties, so groups join through chains,
+    and some are re-registered with other parties; values nest, overlap and
+    repeat, so quadrants hold many points; an unregistered source appears too.
+    """
+    sources = [f"s{i}" for i in range(draw(st.integers(2, 9)))]
+    speakers = st.sampled_from([*sources, "ghost"])
+    objects = [
+        draw(_registration(sid, again))
+        for sid in sources
+        for again in range(draw(st.integers(1, 2)))
+    ]
+    claims = draw(st.integers(1, max_claims))
+    objects += [
+        {
+            "type": "claim",
+            "id": f"claim-{n}",
+            "recorded_at": draw(st.sampled_from(TIMES)),
+            "claim": f"c{n}",
+            "source": draw(speakers),
+            "proposition": "p",
+            "value": draw(amounts()),
+        }
+        for n in range(claims)
+    ]
+    objects += [
+        {
+            "type": draw(st.sampled_from(["confirm", "confirm", "deny", "retract"])),
+            "id": f"stance-{n}",
+            "recorded_at": draw(st.sampled_from(TIMES)),
+            "claim": f"c{draw(st.integers(0, claims - 1))}",
+            "proposition": "p",
+            "source": draw(speakers),
+        }
+        for n in range(draw(st.integers(0, claims)))
+    ]
+    return [decode_event(obj) for obj in objects]

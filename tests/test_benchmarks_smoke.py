@@ -88,3 +88,16 @@ def test_the_append_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert results["single_events_per_s"] > 0
     assert results["batched_events_per_s"] > results["single_events_per_s"]
     assert "1,000-event batches" in capsys.readouterr().out
+
+
+def test_the_proposition_benchmark_measures_every_shape(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    module = _load("bench_proposition")
+    results = module.main(["--sizes", "60", "120"])
+    rows = results["rows"]
+    for shape in module.SHAPES:
+        for size in (60, 120):
+            assert rows[f"{shape}-{size}"]["seconds"] > 0
+            assert rows[f"{shape}-{size}"]["events"] >= size
+    assert json.loads(capsys.readouterr().out)["rows"] == rows

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from discrepancy.codec import decode_event, encode_event
-from discrepancy.decide import refusal
+from discrepancy.decide import Ledger
 from discrepancy.durable import EventLog, verify
 from discrepancy.errors import (
     AppendRefused,
@@ -272,7 +272,7 @@ def test_refusal_agrees_with_reconcile(events: list[Event], obj: dict[str, Any])
     event = decode_event(obj)
     before = {(a.kind, a.event) for a in reconcile(state).anomalies}
     after = {(a.kind, a.event) for a in reconcile(replay([*state.events(), event])).anomalies}
-    assert (refusal(state.index(), event) is not None) == bool(after - before)
+    assert (Ledger.from_events(state.events()).refusal(event) is not None) == bool(after - before)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,7 +23,7 @@ from discrepancy.policy import (
     learn,
     majority,
 )
-from discrepancy.reconcile import reconcile
+from discrepancy.reconcile import reconcile, source_groups
 from discrepancy.state import replay
 from discrepancy.tabular import Columns, Normalise, read_table, surnames, table_events
 from discrepancy.values import Choice, Flag, Value, value_from_json
@@ -72,7 +71,7 @@ def test_reliable_sources_outweigh_an_unreliable_majority() -> None:
     learned = learn(claims)
     assert best(claims, majority(claims).scores, "q") == Choice(answer="wrong")
     assert best(claims, learned.scores, "q") == Choice(answer="right")
-    assert learned.reliability["a"] > 0.9
+    assert learned.reliability["a"] > 0.8
     assert learned.reliability["c"] < 0.3
     assert learned.converged
     assert 1 <= learned.iterations < MAX_ITERATIONS
@@ -92,7 +91,8 @@ def test_claims_with_the_same_value_score_the_same() -> None:
 def test_a_value_entailed_by_another_claim_is_supported_by_it() -> None:
     # "at least 23" is supported by whoever says 58; 58 is not supported by the floor.
     claims = [pc("floor", "x", {"min": 23}), pc("exact", "y", 58), pc("other", "z", 10)]
-    scores = learn(claims).scores
+    # three claims are too few to estimate the prior's centre from: fix it
+    scores = learn(claims, prior=0.8).scores
     assert scores["floor"] > scores["exact"] > 0
     assert scores["exact"] == scores["other"]
 
@@ -202,7 +202,7 @@ def test_learning_is_deterministic_and_total(claims: list[PolicyClaim]) -> None:
 
 @given(claim_sets())
 def test_renaming_claims_does_not_change_what_wins(claims: list[PolicyClaim]) -> None:
-    renamed = [attrs.evolve(c, claim=f"z{c.claim}") for c in claims]
+    renamed = [c._replace(claim=f"z{c.claim}") for c in claims]
     a, b = learn(claims), learn(renamed)
     assert [a.scores[c.claim] for c in claims] == [b.scores[f"z{c.claim}"] for c in claims]
     assert a.reliability == b.reliability
@@ -319,13 +319,17 @@ def test_the_benchmark_runs_on_small_slices() -> None:
         assert 0.0 <= result["accuracy"]["spec"] <= 1.0
 
 
+def _groups(**parties: set[str]) -> dict[str, int]:
+    return source_groups({s: frozenset(p) for s, p in parties.items()})
+
+
 def test_sources_sharing_a_party_count_once() -> None:
     # Everyone is equally reliable elsewhere; on "p" two allies say x, two
     # independent sources say y. Counted by source it is a tie; by bloc, y wins.
     claims = [pc(f"{s}{i}", s, f"v{i}", f"base{i}") for s in "abcd" for i in range(5)]
     claims += [pc("pa", "a", "x"), pc("pb", "b", "x"), pc("pc", "c", "y"), pc("pd", "d", "y")]
     alone = learn(claims)
-    allied = learn(claims, parties={"a": ["army"], "b": ["army", "govt"], "c": [], "d": ["press"]})
+    allied = learn(claims, groups=_groups(a={"army"}, b={"army", "govt"}, c=set(), d={"press"}))
     assert alone.scores["pa"] == alone.scores["pc"]
     assert allied.scores["pa"] < allied.scores["pc"]
     assert allied.scores["pa"] == allied.scores["pb"]
@@ -335,7 +339,7 @@ def test_blocs_are_transitive() -> None:
     claims = [pc(f"{s}{i}", s, f"v{i}", f"base{i}") for s in "abcde" for i in range(5)]
     claims += [pc(f"p{s}", s, "x") for s in "abc"] + [pc(f"p{s}", s, "y") for s in "de"]
     # a-b share "k", b-c share "m": one bloc of three against two independents.
-    allied = learn(claims, parties={"a": ["k"], "b": ["k", "m"], "c": ["m"]})
+    allied = learn(claims, groups=_groups(a={"k"}, b={"k", "m"}, c={"m"}))
     assert allied.scores["pa"] < allied.scores["pd"]
     assert learn(claims).scores["pa"] > learn(claims).scores["pd"]
 
@@ -343,6 +347,6 @@ def test_blocs_are_transitive() -> None:
 @given(claim_sets())
 def test_parties_of_their_own_change_nothing(claims: list[PolicyClaim]) -> None:
     # The bloc path must agree with the fast path when no two sources share a party.
-    own = {s: [f"party-of-{s}"] for s in "abcdef"}
-    assert learn(claims, parties=own) == learn(claims)
-    assert learn(claims, parties={s: [] for s in "abc"}) == learn(claims)
+    own = _groups(**{s: {f"party-of-{s}"} for s in "abcdef"})
+    assert learn(claims, groups=own) == learn(claims)
+    assert learn(claims, groups=_groups(**{s: set() for s in "abc"})) == learn(claims)

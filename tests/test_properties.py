@@ -274,18 +274,3 @@ def test_strategies_reach_a_superseded_claim() -> None:
         )
 
     find(logs(), superseded, settings=REACH)
-
-
-@given(logs())
-def test_the_sole_claim_shortcut_equals_the_general_rules(events: list[Event]) -> None:
-    import sys
-
-    module = sys.modules["discrepancy.reconcile"]
-    state = replay(events)
-    fast = report_bytes(state)
-    module._SOLE_CLAIM_SHORTCUT = False  # type: ignore[attr-defined]
-    try:
-        general = report_bytes(state)
-    finally:
-        module._SOLE_CLAIM_SHORTCUT = True  # type: ignore[attr-defined]
-    assert fast == general

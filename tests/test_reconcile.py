@@ -291,10 +291,10 @@ class TestEstimate:
         rec = run(claim("c1", "mujahid", 58), claim("c2", "ispr", 23), confirm("c1", "wire"))
         assert best(rec) == 58
 
-    def test_then_more_parties_behind_it(self) -> None:
-        # Neither claim is independently supported. The Haqqani-aligned outlet shares
-        # the Taliban party (so its confirmation is not independent) but brings a
-        # second party behind 58, which outranks ispr's better reliability grade.
+    def test_a_second_party_label_is_not_a_second_voice(self) -> None:
+        # Rules 1.1: the Haqqani-aligned outlet shares the Taliban party, so it is in
+        # the claimant's group and adds no voice behind 58 (rules 1.0 counted its
+        # "haqqani" label as a second party). One voice each: ispr's B beats mod-af's D.
         outlet = source("haqqani-outlet", "taliban", "haqqani")
         rec = run(
             claim("c1", "mod-af", 58),
@@ -303,7 +303,36 @@ class TestEstimate:
             sources=(*SOURCES, outlet),
         )
         assert prop(rec).status == "contested"
+        assert best(rec) == 23
+
+    def test_then_more_independent_voices_behind_it(self) -> None:
+        # Both are independently supported; 58 has two groups behind it besides its
+        # claimant's (wire, and an observer), 23 one (wire alone would tie).
+        observer = source("observer", "un")
+        rec = run(
+            claim("c1", "mod-af", 58),
+            claim("c2", "ispr", 23),
+            confirm("c1", "wire"),
+            confirm("c1", "observer"),
+            confirm("c2", "wire"),
+            sources=(*SOURCES, observer),
+        )
         assert best(rec) == 58
+
+    def test_voices_join_through_a_chain_of_shared_parties(self) -> None:
+        # "bridge" shares a party with both sides, so taliban and pakistan sources
+        # are one group: ispr's confirmation of 58 adds no voice, and 23 (ispr's own
+        # B grade) beats 58 (mod-af's D) on reliability.
+        bridge = source("bridge", "taliban", "pakistan")
+        rec = run(
+            claim("c1", "mod-af", 58),
+            claim("c2", "ispr", 23),
+            confirm("c1", "pm"),
+            confirm("c2", "wire"),
+            confirm("c1", "wire"),
+            sources=(*SOURCES, bridge),
+        )
+        assert best(rec) == 23
 
     def test_parties_count_breaks_a_tie_between_unsupported_claims(self) -> None:
         rec = run(

@@ -34,6 +34,7 @@ from tests.strategies import (
     SOURCES,
     TIMES,
     amounts,
+    crowded_logs,
     event_objects,
     logs,
 )
@@ -174,6 +175,14 @@ def test_the_report_of_any_log_is_the_spec_models(events: list[Event]) -> None:
 
 @given(aimed_logs())
 def test_the_report_of_an_aimed_log_is_the_spec_models(events: list[Event]) -> None:
+    assert_same(events)
+
+
+@settings(max_examples=150)
+@given(crowded_logs(max_claims=30))
+def test_the_report_of_a_crowded_proposition_is_the_spec_models(events: list[Event]) -> None:
+    # Many sources in chained groups, nested and repeated values: every branch of
+    # the near-linear support counts (swept or paired) against the plain model.
     assert_same(events)
 
 
@@ -482,10 +491,10 @@ def test_equal_bounds_print_the_spelling_of_the_smallest_claim_id() -> None:
     assert estimates(report_object)["p"] == (b'{"max":6,"min":4.0}', b"4.0", b"6")
 
 
-def test_a_confirmer_of_the_same_party_still_adds_its_other_parties_to_best() -> None:
-    # s2 shares party x with s1, so its confirmation is no independent support; but it
-    # brings party y, so c1 has two parties behind it and c2 one: c1 is best, although
-    # c2's source is better graded.
+def test_a_confirmer_of_the_same_party_adds_no_voice_for_its_other_labels() -> None:
+    # Rules 1.1: s2 shares party x with s1, so it is in s1's group; its label y adds no
+    # voice (rules 1.0 counted two parties behind c1 here). One voice each, and c2's
+    # source is better graded: c2 is best.
     report_object = assert_same(
         decoded(
             [
@@ -500,7 +509,7 @@ def test_a_confirmer_of_the_same_party_still_adds_its_other_parties_to_best() ->
     )
     entry = report_object["propositions"]["p"]
     assert entry["status"] == "contested"
-    assert entry["best"] == 58
+    assert entry["best"] == 23
     assert [c["credibility"] for c in entry["claims"]] == [2, 4]
 
 
@@ -523,3 +532,24 @@ def test_a_claim_contradicted_by_an_independently_supported_claim_is_graded_5() 
     assert entry["status"] == "contested"
     assert entry["best"] == 58
     assert [c["credibility"] for c in entry["claims"]] == [2, 5]
+
+
+def test_a_claimant_of_many_parties_is_judged_source_by_source() -> None:
+    # Seven parties are past the subset count (EXACT_PARTIES); its quadrant holds one
+    # group only: "far" is joined through "bridge" but shares no party with "many".
+    many = [f"m{i}" for i in range(7)]
+    report_object = assert_same(
+        decoded(
+            [
+                source("e1", EARLY, "many", *many),
+                source("e2", EARLY, "bridge", "m0", "b"),
+                source("e3", EARLY, "far", "b"),
+                source("e4", EARLY, "ally", "m3"),
+                claim("e5", "2025-10-12T08:00:00Z", "c1", "many", {"min": 1, "max": 9}),
+                claim("e6", "2025-10-12T08:00:00Z", "c2", "far", 4),
+                claim("e7", "2025-10-12T08:00:00Z", "c3", "ally", 5),
+            ]
+        )
+    )
+    grades = {c["claim"]: c["credibility"] for c in report_object["propositions"]["p"]["claims"]}
+    assert grades["c1"] == 1

@@ -208,7 +208,7 @@ def test_time_column_and_parties_column() -> None:
     text = (
         "who,side,what,n,when\n"
         "ispr,pk-army;pk,killed,23,2025-10-12T18:00:00+05:00\n"
-        "mujahid,af,killed,58,bad time\n"
+        "mujahid,af,killed,58,2025-10-12 09:00:00\n"
     )
     events = _import(
         text,
@@ -217,7 +217,7 @@ def test_time_column_and_parties_column() -> None:
     )
     by_id = {e["id"]: e for e in events}
     assert by_id["t:2"]["recorded_at"] == "2025-10-12T18:00:00+05:00"
-    assert by_id["t:3"]["recorded_at"] == "2000-01-01T00:00:03Z"
+    assert by_id["t:3"]["recorded_at"] == "2025-10-12T09:00:00Z"  # naive: UTC
     assert by_id["t:source:ispr"]["parties"] == ["pk", "pk-army"]
     assert by_id["t:2"]["value"] == 23
 
@@ -274,7 +274,7 @@ def test_a_bad_cell_is_a_located_error() -> None:
             Columns(source="s", items=("i",), values=("v",)),
             kind="amount",
         )
-    assert str(caught.value) == "t.csv:3: column \"v\": 'lots' is not a number"
+    assert str(caught.value).startswith("t.csv:3: column \"v\": 'lots' is not a number or a")
     assert (caught.value.path, caught.value.line, caught.value.column) == ("t.csv", 3, "v")
     assert isinstance(caught.value, ValueError)
 

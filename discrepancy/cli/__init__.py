@@ -14,11 +14,9 @@ or after the subcommand.
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, NoReturn
 
@@ -36,6 +34,7 @@ from discrepancy.cli import (
 )
 from discrepancy.cli import list as list_command
 from discrepancy.cli._usage import UsageError
+from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError
 
 _COMMANDS = (
@@ -130,18 +129,6 @@ def _subcommand(parser: argparse.ArgumentParser, name: str | None) -> argparse.A
     return parser
 
 
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The cyclic collector paused for one command, restored after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def configure_logging(*, log_format: str, verbosity: int) -> None:
     """Send structlog output to stderr, as console lines or JSON lines.
 
@@ -181,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One command is one short run whose events, states and reports hold
         # no reference cycles (a test checks): reference counting frees them,
         # and the cyclic collector would only rescan them again and again.
-        with _paused_gc():
+        with paused_gc():
             code: int = args.func(args)
     except UsageError as exc:
         _subcommand(parser, args.command).print_usage(sys.stderr)

@@ -132,8 +132,8 @@ def _verdict(
     elif finding.best is not None:
         lines.append(
             "Best is the first live claim in the SPEC order: independently supported first, "
-            "then more parties behind it, better reliability, narrower interval, smaller "
-            "upper bound, smaller claim id."
+            "then more independent voices behind it (sources sharing a party count once), "
+            "better reliability, narrower interval, smaller upper bound, smaller claim id."
         )
     lines.extend(_why(c, finding, withdrawn) for c in finding.claims)
     return lines

@@ -18,12 +18,15 @@ from discrepancy.cli._logs import (
     select,
 )
 from discrepancy.cli._usage import UsageError
+from discrepancy.export import flat_csv, write_parquet
 from discrepancy.history import withdrawals
+from discrepancy.html import html_report
 from discrepancy.policy import POLICIES
-from discrepancy.reconcile import reconcile
+from discrepancy.reconcile import Reconciliation, reconcile
 from discrepancy.reconcile.analysts import disagreements
 from discrepancy.report import write_report
-from discrepancy.summary import claims_csv, summarize
+from discrepancy.state import State
+from discrepancy.summary import summarize
 
 _log = structlog.get_logger(__name__)
 
@@ -47,11 +50,12 @@ def register(subparsers: Any) -> None:
     add_log_arguments(parser)
     parser.add_argument(
         "--format",
-        choices=("table", "json", "csv"),
+        choices=("table", "json", "csv", "html", "parquet"),
         action=Once,
         default=None,
         help="table: a summary for people (default); json: the report of SPEC section 5; "
-        "csv: one row per claim",
+        "csv: one row per claim, typed columns (docs/export.md); html: a self-contained page "
+        "with timeline charts; parquet: the csv rows as Parquet (needs the parquet extra)",
     )
     parser.add_argument(
         "--json",
@@ -109,7 +113,11 @@ def run(args: argparse.Namespace) -> int:
             disagreements=disagreements(state, reconciliation).values(),
         )
     elif chosen == "csv":
-        sys.stdout.write(claims_csv(reconciliation))
+        sys.stdout.write(flat_csv(reconciliation, state))
+    elif chosen == "html":
+        sys.stdout.write(html_report(reconciliation, state))
+    elif chosen == "parquet":
+        _parquet(reconciliation, state)
     else:
         shown = select(reconciliation, args, state)
         sys.stdout.write(
@@ -132,3 +140,12 @@ def run(args: argparse.Namespace) -> int:
         seconds=round(time.perf_counter() - started, 3),
     )
     return 0
+
+
+def _parquet(reconciliation: Reconciliation, state: State) -> None:
+    if sys.stdout.isatty():
+        raise UsageError("--format parquet writes binary: redirect it to a file")
+    try:
+        write_parquet(reconciliation, state, sys.stdout.buffer)
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None

@@ -1,0 +1,359 @@
+"""One proposition, reconciled in the steps of SPEC section 4.
+
+:func:`reconcile_proposition` runs them in order: the counted claims and
+resolutions (of the proposition's kind); the live claims; the resolution in
+force; support and contradiction (:class:`~discrepancy.reconcile.support.
+Relations`); the status; each live claim's credibility; the independent
+voices and the best value; low and high. Each step is one function. Pure,
+apart from appending the anomalies it finds to the list it is given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Literal, TypeVar
+
+import attrs
+
+from discrepancy.events import Claim, Reopening, Resolution
+from discrepancy.reconcile.anomalies import kind_mismatch, supersedes_reference
+from discrepancy.reconcile.registry import Registry
+from discrepancy.reconcile.stances import NO_STANCES, Stances
+from discrepancy.reconcile.support import SWEEP_FROM, Relations
+from discrepancy.reconcile.types import Anomaly, ClaimFinding, PropositionFinding, Status
+from discrepancy.values import Amount, Number, Value, ValueKind, compatible
+
+RankKey = tuple[bool, int, int, int | float | Decimal, float, str]
+"""(not supported, -voices, reliability rank, width, upper bound, claim id)."""
+
+GradeRule = Literal[
+    "unregistered",
+    "against-ruling",
+    "against-supported",
+    "supported",
+    "supported-but-contradicted",
+    "allied",
+    "contradicted",
+    "otherwise",
+]
+"""The branch of the credibility rule of SPEC section 4 that applied, in its order."""
+
+
+@attrs.frozen(kw_only=True)
+class Worked:
+    """The intermediate results of one proposition's steps, for findings and reasons."""
+
+    kind: ValueKind
+    counted: list[Claim]
+    live: list[Claim]
+    resolution: Resolution | None
+    relations: Relations
+
+
+def work(
+    events: Sequence[Claim | Resolution | Reopening],
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, Stances],
+    registry: Registry,
+    anomalies: list[Anomaly],
+    *,
+    sweep_from: int = SWEEP_FROM,
+) -> Worked | None:
+    """Run the steps up to support and contradiction; ``None`` with no claim or ruling."""
+    claims, resolutions, latest_reopen = _gather(events, claim_of)
+    if not claims and not resolutions:
+        return None
+    kind = _kind_of(claims, resolutions)
+    counted = _counted(claims, kind, anomalies)
+    in_kind = _counted(resolutions, kind, anomalies)
+    live = _live(claims, counted, kind, claim_of, stances, anomalies)
+    relations = Relations(live, stances, registry, sweep_from=sweep_from)
+    return Worked(
+        kind=kind,
+        counted=counted,
+        live=live,
+        resolution=in_force(in_kind, latest_reopen),
+        relations=relations,
+    )
+
+
+def reconcile_proposition(
+    key: str,
+    events: Sequence[Claim | Resolution | Reopening],
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, Stances],
+    registry: Registry,
+    anomalies: list[Anomaly],
+    *,
+    ranked: bool = False,
+    sweep_from: int = SWEEP_FROM,
+) -> PropositionFinding | None:
+    """The finding of proposition ``key`` from its events; ``None`` with no claim or ruling."""
+    worked = work(events, claim_of, stances, registry, anomalies, sweep_from=sweep_from)
+    if worked is None:
+        return None
+    counted, live, resolution, relations = (
+        worked.counted,
+        worked.live,
+        worked.resolution,
+        worked.relations,
+    )
+    live_ids = {c.claim for c in live}
+    findings = tuple(
+        _finding(c, c.claim in live_ids, relations, resolution, stances, registry)
+        for c in (sorted(counted, key=lambda c: c.claim) if len(counted) > 1 else counted)
+    )
+    low, high = estimate(worked.kind, live)
+    best, ranking = _best(live, resolution, relations, stances, registry, ranked=ranked)
+    return PropositionFinding(
+        proposition=key,
+        kind=worked.kind,
+        status=status_of(resolution, counted, live, relations),
+        best=best,
+        low=low,
+        high=high,
+        claims=findings,
+        resolution=resolution,
+        ranking=ranking,
+    )
+
+
+def _gather(
+    events: Sequence[Claim | Resolution | Reopening], claim_of: Mapping[str, Claim]
+) -> tuple[list[Claim], list[Resolution], tuple[str, str] | None]:
+    """The proposition's claims (the ones their claim id names), rulings, last reopening."""
+    claims: list[Claim] = []
+    resolutions: list[Resolution] = []
+    latest_reopen: tuple[str, str] | None = None
+    for event in events:
+        if isinstance(event, Claim):
+            if claim_of[event.claim] is event:
+                claims.append(event)
+        elif isinstance(event, Resolution):
+            resolutions.append(event)
+        elif latest_reopen is None or event.order > latest_reopen:
+            latest_reopen = event.order
+    return claims, resolutions, latest_reopen
+
+
+def _kind_of(claims: Sequence[Claim], resolutions: Sequence[Resolution]) -> ValueKind:
+    """The kind of the earliest claim or, with no claim, of the earliest resolution."""
+    earliest: Sequence[Claim] | Sequence[Resolution] = claims or resolutions
+    return min((e.order, e.value.kind) for e in earliest)[1]
+
+
+_Counted = TypeVar("_Counted", Claim, Resolution)
+
+
+def _counted(
+    events: Sequence[_Counted], kind: ValueKind, anomalies: list[Anomaly]
+) -> list[_Counted]:
+    """The events of the proposition's kind; the others are anomalies, not counted."""
+    counted: list[_Counted] = []
+    for event in events:
+        if event.value.kind == kind:
+            counted.append(event)
+        else:
+            anomalies.append(kind_mismatch(event, kind))  # type: ignore[arg-type]
+    return counted
+
+
+def _live(
+    claims: Sequence[Claim],
+    counted: Sequence[Claim],
+    kind: ValueKind,
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, Stances],
+    anomalies: list[Anomaly],
+) -> list[Claim]:
+    """The counted claims neither retracted nor superseded by their own source."""
+    superseded: set[str] = set()
+    for claim in claims:
+        if claim.supersedes is None:
+            continue
+        target = claim_of.get(claim.supersedes)
+        odd = supersedes_reference(claim, target)
+        if odd is not None:
+            anomalies.append(odd)
+        elif target is not None and target is not claim and claim.value.kind == kind:
+            superseded.add(target.claim)
+    return [
+        c
+        for c in counted
+        if c.claim not in superseded and not stances.get(c.claim, NO_STANCES).retracted
+    ]
+
+
+def in_force(
+    resolutions: Sequence[Resolution], latest_reopen: tuple[str, str] | None
+) -> Resolution | None:
+    """The latest resolution, unless a reopening is later than it (SPEC section 4)."""
+    if not resolutions:
+        return None
+    latest = max(resolutions, key=lambda r: r.order)
+    if latest_reopen is not None and latest_reopen > latest.order:
+        return None
+    return latest
+
+
+def status_of(
+    resolution: Resolution | None,
+    counted: Sequence[Claim],
+    live: Sequence[Claim],
+    relations: Relations,
+) -> Status:
+    """The first status of SPEC section 4 that applies."""
+    if resolution is not None and all(
+        compatible(c.value, resolution.value) for c in live if c.order > resolution.order
+    ):
+        return "resolved"
+    if counted and not live:
+        return "withdrawn"
+    if any(relations.contradicted.values()):
+        return "contested"
+    if any(relations.supported.values()):
+        return "corroborated"
+    return "unconfirmed"
+
+
+def credibility(
+    claim: Claim, relations: Relations, resolution: Resolution | None, registry: Registry
+) -> int:
+    """The information grade of a live claim: the first rule of SPEC section 4 that applies."""
+    return grade_rule(claim, relations, resolution, registry)[0]
+
+
+def grade_rule(
+    claim: Claim, relations: Relations, resolution: Resolution | None, registry: Registry
+) -> tuple[int, GradeRule]:
+    """The grade of a live claim and the branch of SPEC section 4 that gave it."""
+    if not registry.registered(claim.source):
+        return 6, "unregistered"
+    supported = relations.supported[claim.claim]
+    if resolution is not None and not compatible(claim.value, resolution.value):
+        return 5, "against-ruling"
+    if not supported and relations.against_supported(claim.claim):
+        return 5, "against-supported"
+    contradicted = relations.contradicted[claim.claim]
+    if supported and not contradicted:
+        return 1, "supported"
+    if supported:
+        return 2, "supported-but-contradicted"
+    if relations.allied[claim.claim]:
+        return 2, "allied"
+    return (4, "contradicted") if contradicted else (3, "otherwise")
+
+
+def _finding(
+    claim: Claim,
+    live: bool,
+    relations: Relations,
+    resolution: Resolution | None,
+    stances: Mapping[str, Stances],
+    registry: Registry,
+) -> ClaimFinding:
+    found = stances.get(claim.claim, NO_STANCES)
+    return ClaimFinding(
+        claim=claim.claim,
+        event=claim.id,
+        source=claim.source,
+        value=claim.value,
+        live=live,
+        credibility=credibility(claim, relations, resolution, registry) if live else None,
+        independently_supported=live and relations.supported[claim.claim],
+        contradicted=live and relations.contradicted[claim.claim],
+        confirmed_by=tuple(sorted(found.confirmers)) if found.confirmers else (),
+        denied_by=tuple(sorted({d.source for d in found.denials})) if found.denials else (),
+    )
+
+
+def estimate(kind: ValueKind, live: Sequence[Claim]) -> tuple[Number | None, Number | None]:
+    """``low`` and ``high`` of an amount proposition's live claims (else both ``None``)."""
+    if kind != "amount" or not live:
+        return None, None
+    # In claim id order, so that of equal bounds written differently (4 and
+    # 4.0) the same one is printed whatever the order of the log.
+    ordered = sorted(live, key=lambda c: c.claim) if len(live) > 1 else live
+    amounts = [c.value for c in ordered if isinstance(c.value, Amount)]
+    lows = [a.low for a in amounts]
+    highs = [a.high for a in amounts]
+    low = None if any(x is None for x in lows) else min(x for x in lows if x is not None)
+    high = None if any(x is None for x in highs) else max(x for x in highs if x is not None)
+    return low, high
+
+
+def rank_key(
+    claim: Claim, relations: Relations, stances: Mapping[str, Stances], registry: Registry
+) -> RankKey:
+    """Sort key of the best-value order of SPEC section 4 (rules 1.1), smallest first."""
+    confirmers = stances.get(claim.claim, NO_STANCES).confirmers
+    value = claim.value
+    width: int | float | Decimal = 0
+    upper: float = 0
+    if isinstance(value, Amount):
+        width = value.width
+        upper = math.inf if value.high is None else value.high
+    return (
+        not relations.supported[claim.claim],
+        -relations.voices(claim.claim, confirmers),
+        registry.grade(claim.source),
+        width,
+        upper,
+        claim.claim,
+    )
+
+
+def _best(
+    live: Sequence[Claim],
+    resolution: Resolution | None,
+    relations: Relations,
+    stances: Mapping[str, Stances],
+    registry: Registry,
+    *,
+    ranked: bool,
+) -> tuple[Value | None, tuple[str, ...]]:
+    """The best value, and (when ``ranked``) the live claim ids in best-first order."""
+    if resolution is not None:
+        return resolution.value, ()
+    if not live:
+        return None, ()
+    if len(live) == 1:
+        return live[0].value, ()
+    if ranked:
+        order = sorted(live, key=lambda c: rank_key(c, relations, stances, registry))
+        return order[0].value, tuple(c.claim for c in order)
+    return min(live, key=lambda c: rank_key(c, relations, stances, registry)).value, ()
+
+
+def sole_claim(
+    claim: Claim,
+    claim_of: Mapping[str, Claim],
+    stances: Mapping[str, Stances],
+    registry: Registry,
+    anomalies: list[Anomaly],
+) -> PropositionFinding:
+    """The short path for a proposition whose only event is one counted claim.
+
+    It has no rival to back or contradict it and no ruling, so the steps of
+    :func:`reconcile_proposition` reduce to its stances; a property test
+    proves both paths give the same finding.
+    """
+    odd = supersedes_reference(claim, claim_of.get(claim.supersedes or ""))
+    if odd is not None:
+        anomalies.append(odd)
+    found = stances.get(claim.claim, NO_STANCES)
+    live = [] if found.retracted else [claim]
+    relations = Relations.single(claim, found.confirmers, bool(found.denials), registry)
+    low, high = estimate(claim.value.kind, live)
+    return PropositionFinding(
+        proposition=claim.proposition,
+        kind=claim.value.kind,
+        status=status_of(None, [claim], live, relations),
+        best=claim.value if live else None,
+        low=low,
+        high=high,
+        claims=(_finding(claim, bool(live), relations, None, stances, registry),),
+        resolution=None,
+    )
