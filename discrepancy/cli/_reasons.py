@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from discrepancy.reconcile import ClaimFinding, PropositionFinding
+from discrepancy.reconcile import ClaimFinding
 from discrepancy.reconcile.reasons import BestReason, GradeReason, Standing
 from discrepancy.summary import show_value
 from discrepancy.values import compatible
@@ -24,11 +24,13 @@ def _shared(source: str, other: str, parties: Mapping[str, frozenset[str]]) -> s
 
 def grade_text(
     reason: GradeReason,
-    finding: PropositionFinding,
+    claims: Mapping[str, ClaimFinding],
     parties: Mapping[str, frozenset[str]],
 ) -> str:
-    """``grade 2: confirmed by X, which shares party P with the claimant``."""
-    claims = {c.claim: c for c in finding.claims}
+    """``grade 2: confirmed by X, which shares party P with the claimant``.
+
+    ``claims`` maps the proposition's claim ids to their findings.
+    """
     me = claims[reason.claim]
     deniers = [s for s in reason.sources if s in me.denied_by]
     backers = [s for s in reason.sources if s not in me.denied_by]

@@ -86,7 +86,7 @@ def describe(event: Event) -> str:
 
 def _why(
     claim: ClaimFinding,
-    finding: PropositionFinding,
+    claims: Mapping[str, ClaimFinding],
     withdrawn: Mapping[str, Withdrawal],
     reasons: Mapping[str, GradeReason],
     parties: Mapping[str, frozenset[str]],
@@ -97,7 +97,7 @@ def _why(
     reason = reasons.get(claim.claim)
     if reason is None:  # pragma: no cover - the reasons cover every live claim
         return f"{head}: grade {claim.credibility}"
-    return f"{head}: {grade_text(reason, finding, parties)}"
+    return f"{head}: {grade_text(reason, claims, parties)}"
 
 
 def _verdict(
@@ -121,7 +121,8 @@ def _verdict(
     grades = {} if reasons is None else {r.claim: r for r in reasons.grades}
     parties = source_parties(state) if grades else {}
     withdrawn = withdrawals(state, [finding])
-    lines.extend(_why(c, finding, withdrawn, grades, parties) for c in finding.claims)
+    claims = {c.claim: c for c in finding.claims}
+    lines.extend(_why(c, claims, withdrawn, grades, parties) for c in finding.claims)
     return lines
 
 
