@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from discrepancy.codec import canonical_bytes
 from discrepancy.events import (
     Claim,
     Confirmation,
@@ -66,15 +67,21 @@ class Withdrawal:
 
 
 def kept_events(state: State) -> list[Event]:
-    """Of each event id the variant that counts, in recorded order."""
-    seen: set[str] = set()
-    kept = []
-    for event in state.events():  # (recorded_at, canonical bytes) order: the kept variant first
-        if event.id not in seen:
-            seen.add(event.id)
-            kept.append(event)
-    kept.sort(key=lambda e: e.order)
-    return kept
+    """Of each event id the variant that counts, in recorded order.
+
+    The variant that counts is the one of smallest ``(recorded_at, canonical
+    bytes)`` (SPEC section 4); canonical bytes are computed only for ids seen
+    with more than one content.
+    """
+    kept: dict[str, Event] = {}
+    rivals: dict[str, list[Event]] = {}
+    for event in state.distinct():
+        first = kept.setdefault(event.id, event)
+        if first is not event:
+            rivals.setdefault(event.id, [first]).append(event)
+    for event_id, variants in rivals.items():
+        kept[event_id] = min(variants, key=lambda e: (e.recorded_at.key, canonical_bytes(e)))
+    return sorted(kept.values(), key=lambda e: e.order)
 
 
 def relevant_events(events: Iterable[Event], propositions: Iterable[str]) -> dict[str, list[Event]]:

@@ -59,7 +59,7 @@ def report(
 
     ``disagreements`` (from :func:`discrepancy.reconcile.analysts.disagreements`)
     adds the optional ``disagreements`` list when there are any (a compatible
-    extension of SPEC section 5, ``docs/log-format.md``).
+    extension of SPEC section 5, ``docs/reconciliation.md``).
 
     ``as_of`` is echoed as given (the timestamp the state was limited to).
     Flag and choice propositions carry no ``low`` or ``high`` key. Under a

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import orjson
@@ -26,6 +26,7 @@ from discrepancy.reconcile import (
 from discrepancy.values import Value, value_to_json
 
 if TYPE_CHECKING:
+    from discrepancy.events import Timestamp
     from discrepancy.history import Withdrawal
     from discrepancy.reconcile.analysts import Disagreement
 
@@ -80,12 +81,14 @@ def withdrawal_text(withdrawal: Withdrawal | None) -> str:
     return "withdrawn: " + " and ".join(how)
 
 
-def disagreement_text(disagreement: Disagreement) -> str:
+def disagreement_text(
+    disagreement: Disagreement, when: Callable[[Timestamp], str] = lambda t: t.text
+) -> str:
     """One line saying which analyst overruled whom, with both values."""
     now, before = disagreement.in_force, disagreement.replaced
     return (
         f"analysts disagree: {now.analyst} rules {show_value(now.value)} "
-        f"(event {now.id}, {now.recorded_at.text}), replacing {before.analyst}'s "
+        f"(event {now.id}, {when(now.recorded_at)}), replacing {before.analyst}'s "
         f"{show_value(before.value)} (event {before.id})"
     )
 

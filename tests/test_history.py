@@ -60,7 +60,7 @@ def test_explain_prints_the_history_then_the_verdict(
     assert "resolve: ana rules 23" in out
     assert out.index("-> resolved") < out.index("reopen")
     assert "Now contested, best 23." in out
-    assert "c1 (mujahid, 58): grade 4: contradicted, not supported" in out
+    assert "c1 (mujahid, 58): grade 4: contradicted by incompatible claim c2, not supported" in out
 
 
 def test_explain_an_unknown_proposition_suggests_close_ones(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import event, given, settings
@@ -181,3 +184,19 @@ def test_a_re_registration_that_moves_the_best_value_is_a_step() -> None:
     steps = timeline(replay(events), "p")
     assert [s.event.id for s in steps] == ["ev-c1", "ev-c2", "s1-again"]
     assert [show_value(s.best) for s in steps] == ["5", "5", "9"]
+
+
+def test_the_explain_benchmark_runs(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "bench_explain", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_explain.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "bench.json"
+    rows = module.main(["--claims", "120", "--plain", "--json", str(out)])
+    assert rows["events"] > 120
+    assert rows["explain_seconds"] > 0
+    assert rows["plain_timeline_seconds"] > 0
+    assert json.loads(out.read_text())["rows"] == rows

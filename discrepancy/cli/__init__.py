@@ -18,7 +18,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 
@@ -59,6 +59,14 @@ def _version() -> str:
         return "unknown"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors worded as the command line's own."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"discrepancy: {message}\n")
+
+
 def _diagnostics(*, prefix: str) -> argparse.ArgumentParser:
     """-v, -q and --log-format; ``prefix`` keeps the subcommand's apart from the top's."""
     options = argparse.ArgumentParser(add_help=False)
@@ -91,14 +99,16 @@ def _diagnostics(*, prefix: str) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="discrepancy",
         description="Keep track of conflicting claims: replay event logs into a reconciled state.",
         epilog="Example: discrepancy replay --example",
         parents=[_diagnostics(prefix="")],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
     real_add_parser = subparsers.add_parser
 
     def add_parser(name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -106,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         kwargs["parents"] = [*kwargs.get("parents", ()), _diagnostics(prefix="sub_")]
         return real_add_parser(name, **kwargs)
 
-    subparsers.add_parser = add_parser  # type: ignore[method-assign]
+    subparsers.add_parser = add_parser  # type: ignore[method-assign,assignment]
     for command in _COMMANDS:
         command.register(subparsers)
     return parser
@@ -172,6 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `discrepancy replay --json log | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        # The shell's safety net: a file the commands could not open or write
+        # is still one located line, never a traceback.
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(f"discrepancy: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return code

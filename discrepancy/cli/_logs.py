@@ -12,6 +12,7 @@ from typing import Any
 from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
 from discrepancy.events import Event, Source, instant_key
+from discrepancy.history import kept_events
 from discrepancy.logs import replay_paths
 from discrepancy.progress import Progress, progress
 from discrepancy.reconcile import STATUSES, PropositionFinding, Reconciliation
@@ -98,7 +99,7 @@ def filters_given(args: argparse.Namespace) -> list[str]:
 def source_parties(state: State) -> dict[str, frozenset[str]]:
     """Each registered source's parties, as its latest registration says."""
     latest: dict[str, Source] = {}
-    for event in state.events():
+    for event in kept_events(state):
         if isinstance(event, Source):
             seen = latest.get(event.source)
             if seen is None or event.order > seen.order:

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from discrepancy.cli._logs import Once, add_log_arguments, load_state
+from discrepancy.cli._logs import Once, add_log_arguments, load_state, source_parties
+from discrepancy.cli._reasons import best_text, grade_text
 from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
 from discrepancy.events import (
@@ -26,9 +27,10 @@ from discrepancy.history import Withdrawal, timeline, withdrawals
 from discrepancy.policy import Learned, PolicyClaim, reasons
 from discrepancy.reconcile import ClaimFinding, PropositionFinding, Registry, reconcile
 from discrepancy.reconcile.analysts import Disagreement, disagreements
+from discrepancy.reconcile.reasons import GradeReason
+from discrepancy.reconcile.reasons import explain as explain_reasons
 from discrepancy.state import State
 from discrepancy.summary import disagreement_text, reasons_lines, show_value, withdrawal_text
-from discrepancy.values import compatible
 
 
 def register(subparsers: Any) -> None:
@@ -89,61 +91,45 @@ def describe(event: Event) -> str:
             return f"source {event.source} registered ({parties}{grade})"
 
 
-def grade_reason(claim: ClaimFinding, finding: PropositionFinding) -> str:
-    """The branch of the credibility rule that applied, as far as the finding tells."""
-    confirmers = f" (confirmed by {', '.join(claim.confirmed_by)})" if claim.confirmed_by else ""
-    deniers = f" (denied by {', '.join(claim.denied_by)})" if claim.denied_by else ""
-    match claim.credibility:
-        case 6:
-            return f"its source {claim.source} is not registered"
-        case 5 if finding.resolution is not None and not compatible(
-            claim.value, finding.resolution.value
-        ):
-            return f"against the resolution in force by {finding.resolution.analyst}"
-        case 5:
-            return "contradicted by an independently supported claim, and not itself supported"
-        case 1:
-            return f"independently supported{confirmers}, not contradicted"
-        case 2 if claim.independently_supported:
-            return f"independently supported{confirmers} but contradicted{deniers}"
-        case 2:
-            return f"backed only within its own party{confirmers}"
-        case 4:
-            return f"contradicted{deniers}, not supported"
-        case _:
-            return "neither supported nor contradicted"
-
-
 def _why(
-    claim: ClaimFinding, finding: PropositionFinding, withdrawn: Mapping[str, Withdrawal]
+    claim: ClaimFinding,
+    claims: Mapping[str, ClaimFinding],
+    withdrawn: Mapping[str, Withdrawal],
+    reasons: Mapping[str, GradeReason],
+    parties: Mapping[str, frozenset[str]],
 ) -> str:
     head = f"  {claim.claim} ({claim.source}, {show_value(claim.value)})"
     if not claim.live:
         return f"{head}: {withdrawal_text(withdrawn.get(claim.claim))}"
-    return f"{head}: grade {claim.credibility}: {grade_reason(claim, finding)}"
+    reason = reasons.get(claim.claim)
+    if reason is None:  # pragma: no cover - the reasons cover every live claim
+        return f"{head}: grade {claim.credibility}"
+    return f"{head}: {grade_text(reason, claims, parties)}"
 
 
 def _verdict(
     finding: PropositionFinding,
-    withdrawn: Mapping[str, Withdrawal],
+    state: State,
     disagreement: Disagreement | None,
     when: Callable[[Timestamp], str],
 ) -> list[str]:
     lines = [f"Now {finding.status}, best {show_value(finding.best)}."]
+    reasons = explain_reasons(state, finding.proposition)
     if finding.resolution is not None:
         lines.append(
-            f"Best is the resolution in force by {finding.resolution.analyst} "
-            f"(recorded {when(finding.resolution.recorded_at)})."
+            f"Best is the resolution in force (event {finding.resolution.id}) by "
+            f"{finding.resolution.analyst}, recorded {when(finding.resolution.recorded_at)}."
         )
         if disagreement is not None:
-            lines.append(disagreement_text(disagreement).capitalize() + ".")
-    elif finding.best is not None:
-        lines.append(
-            "Best is the first live claim in the SPEC order: independently supported first, "
-            "then more independent voices behind it (sources sharing a party count once), "
-            "better reliability, narrower interval, smaller upper bound, smaller claim id."
-        )
-    lines.extend(_why(c, finding, withdrawn) for c in finding.claims)
+            text = disagreement_text(disagreement, when)
+            lines.append(text[0].upper() + text[1:] + ".")
+    elif reasons is not None:
+        lines.append(best_text(reasons.best, None))
+    grades = {} if reasons is None else {r.claim: r for r in reasons.grades}
+    parties = source_parties(state) if grades else {}
+    withdrawn = withdrawals(state, [finding])
+    claims = {c.claim: c for c in finding.claims}
+    lines.extend(_why(c, claims, withdrawn, grades, parties) for c in finding.claims)
     return lines
 
 
@@ -174,14 +160,7 @@ def run(args: argparse.Namespace) -> int:
         for step in timeline(state, key)
     )
     out.append("")
-    out.extend(
-        _verdict(
-            found,
-            withdrawals(state, [found]),
-            disagreements(state, rec).get(key),
-            when,
-        )
-    )
+    out.extend(_verdict(found, state, disagreements(state, rec).get(key), when))
     if args.policy == "learned":
         out.extend(_learned(state, key))
     sys.stdout.write("\n".join(out) + "\n")

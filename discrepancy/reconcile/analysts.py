@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from discrepancy.events import Event, Reopening, Resolution
+from discrepancy.history import kept_events
 from discrepancy.reconcile import PropositionFinding, Reconciliation
 from discrepancy.state import State
 from discrepancy.values import compatible
@@ -40,7 +41,7 @@ def disagreements(state: State, reconciliation: Reconciliation) -> dict[str, Dis
     }
     if not resolved:
         return {}  # the common case costs nothing: no pass over the events
-    rulings = _rulings(_kept(state.events()), resolved)
+    rulings = _rulings(kept_events(state), resolved)
     found = {}
     for key, finding in resolved.items():
         disagreement = replaced_by(finding, rulings.get(key, ()))
@@ -71,15 +72,6 @@ def replaced_by(
     ):
         return None
     return Disagreement(proposition=finding.proposition, in_force=in_force, replaced=before)
-
-
-def _kept(events: Iterable[Event]) -> Iterable[Event]:
-    """Of each event id, the variant that counts: the first in ``State.events()`` order."""
-    seen: set[str] = set()
-    for event in events:
-        if event.id not in seen:
-            seen.add(event.id)
-            yield event
 
 
 def _rulings(

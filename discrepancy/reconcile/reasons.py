@@ -11,7 +11,7 @@ both sides' figures. The command line renders these; callers may too. Pure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final, Literal, TypeAlias
 
 import attrs
@@ -123,8 +123,9 @@ def explain(state: State, proposition: str) -> Reasons | None:
     worked = work(events, index.claims, stances, registry, anomalies)
     if worked is None:
         return None
+    against: dict[tuple[Value, bool], list[str]] = {}  # once per distinct value, not per claim
     grades = tuple(
-        _grade_reason(c, worked, stances, registry)
+        _grade_reason(c, worked, stances, registry, against)
         for c in sorted(worked.live, key=lambda c: c.claim)
     )
     confirmers = {c.claim: stances.get(c.claim, NO_STANCES).confirmers for c in worked.live}
@@ -137,7 +138,11 @@ def explain(state: State, proposition: str) -> Reasons | None:
 
 
 def _grade_reason(
-    claim: Claim, worked: Worked, stances: Mapping[str, Stances], registry: Registry
+    claim: Claim,
+    worked: Worked,
+    stances: Mapping[str, Stances],
+    registry: Registry,
+    against: dict[tuple[Value, bool], list[str]],
 ) -> GradeReason:
     grade, rule = grade_rule(claim, worked.relations, worked.resolution, registry)
     found = stances.get(claim.claim, NO_STANCES)
@@ -157,11 +162,13 @@ def _grade_reason(
     elif rule == "against-ruling" and worked.resolution is not None:
         claims = [worked.resolution.id]
     elif rule == "against-supported":
-        supported = worked.relations.supported
-        claims = [c.claim for c in _incompatible(claim, worked.live) if supported[c.claim]]
+        claims = _incompatible(claim, worked, against, supported_only=True)[:SHOWN]
     if rule in ("contradicted", "supported-but-contradicted"):
         sources = sorted({*sources, *(d.source for d in found.denials)})
-        claims = sorted({*claims, *(c.claim for c in _incompatible(claim, worked.live))})
+        # The SHOWN smallest of the union lie among ``claims`` and the SHOWN
+        # smallest incompatible ids: no need to sort them all for each claim.
+        incompatible = _incompatible(claim, worked, against, supported_only=False)
+        claims = sorted({*claims, *incompatible[:SHOWN]})
     return GradeReason(
         claim=claim.claim,
         source=source,
@@ -183,8 +190,25 @@ def _backers(claim: Claim, live: Sequence[Claim], fits: Callable[[str], bool]) -
     return found
 
 
-def _incompatible(claim: Claim, live: Sequence[Claim]) -> Iterator[Claim]:
-    return (c for c in live if not compatible(c.value, claim.value))
+def _incompatible(
+    claim: Claim,
+    worked: Worked,
+    against: dict[tuple[Value, bool], list[str]],
+    *,
+    supported_only: bool,
+) -> list[str]:
+    """The sorted ids of the live claims incompatible with ``claim`` (only the
+    independently supported ones if asked), computed once per distinct value."""
+    key = (claim.value, supported_only)
+    found = against.get(key)
+    if found is None:
+        supported = worked.relations.supported
+        found = against[key] = sorted(
+            c.claim
+            for c in worked.live
+            if not compatible(c.value, claim.value) and (not supported_only or supported[c.claim])
+        )
+    return found
 
 
 def _best_reason(worked: Worked, stances: Mapping[str, Stances], registry: Registry) -> BestReason:
