@@ -270,7 +270,7 @@ def _fold_block(block: _Block, as_of_key: str | None) -> _Partial:
                 ),
             )
         state = replay(events)
-        return _Partial(packed=_pack(state.index().distinct()))
+        return _Partial(packed=_pack(state.distinct()))
 
 
 def _merge_partials(partials: Sequence[_Partial]) -> _Partial:
@@ -280,7 +280,7 @@ def _merge_partials(partials: Sequence[_Partial]) -> _Partial:
         return _Partial(packed=[], failure=min(failures, key=lambda f: f.order))
     with paused_gc():
         state = replay(itertools.chain.from_iterable(_unpack(p.packed) for p in partials))
-        return _Partial(packed=_pack(state.index().distinct()))
+        return _Partial(packed=_pack(state.distinct()))
 
 
 # --- Planning and running ------------------------------------------------------------

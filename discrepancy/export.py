@@ -92,9 +92,8 @@ def _readable(value: Value | None) -> str | None:
 
 def claim_rows(reconciliation: Reconciliation, state: State) -> list[dict[str, Any]]:
     """One dict per counted claim (keys :data:`COLUMNS`), by proposition then claim id."""
-    claims = state.index().claims
     return [
-        _row(finding, claim, claims.get(claim.claim))
+        _row(finding, claim, state.claim(claim.claim))
         for key in sorted(reconciliation.propositions)
         for finding in (reconciliation.propositions[key],)
         for claim in finding.claims

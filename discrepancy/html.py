@@ -68,42 +68,47 @@ def _own_events(state: State, proposition: str) -> tuple[list[Event], list[Event
     there to be weighed as the whole state weighs it (O(events), only for the
     propositions that reuse reaches).
     """
-    index = state.index()
-    sources: list[Event] = [s for group in index.sources.values() for s in group]
-    mine: list[Event] = list(index.propositions.get(proposition, ()))
+    sources: list[Event] = list(state.registrations())
+    mine: list[Event] = list(state.proposition_events(proposition))
     claim_ids = {e.claim for e in mine if isinstance(e, Claim)}
     if not _reused(state, proposition, claim_ids):
         for claim_id in claim_ids:
-            stances = index.stances.get(claim_id, ())
-            mine.extend(s for s in stances if s.proposition == proposition)
+            mine.extend(s for s in state.stances_on(claim_id) if s.proposition == proposition)
         return mine, [*mine, *sources]
     return _closed_scan(state, proposition, sources)
 
 
 def _reused(state: State, proposition: str, claim_ids: set[str]) -> bool:
     """Whether an event id or claim id reused in the state reaches ``proposition``."""
-    index = state.index()
-    if any(c in index.rival_claims for c in claim_ids):
+    event_ids, rival_claims = state.reused_ids()
+    if any(c in rival_claims for c in claim_ids):
         return True
-    return any(
-        getattr(e, "proposition", None) == proposition or getattr(e, "claim", None) in claim_ids
-        for group in index.variants.values()
-        for e in group.values()
+    return (
+        any(
+            e.id in event_ids
+            and (
+                getattr(e, "proposition", None) == proposition
+                or getattr(e, "claim", None) in claim_ids
+            )
+            for e in state.distinct()
+        )
+        if event_ids
+        else False
     )
 
 
 def _closed_scan(
     state: State, proposition: str, sources: list[Event]
 ) -> tuple[list[Event], list[Event]]:
-    index = state.index()
-    chosen = [e for e in index.inputs if getattr(e, "proposition", None) == proposition]
+    every = list(state.distinct())
+    chosen = [e for e in every if getattr(e, "proposition", None) == proposition]
     ids = {e.id for e in chosen}
     claim_ids = {getattr(e, "claim", None) for e in chosen} - {None}
     taken = {id(e) for e in chosen}
     grown = True
     while grown:
         grown = False
-        for event in index.inputs:
+        for event in every:
             if id(event) in taken:
                 continue
             if event.id in ids or getattr(event, "claim", None) in claim_ids:
@@ -113,7 +118,7 @@ def _closed_scan(
                 if (named := getattr(event, "claim", None)) is not None:
                     claim_ids.add(named)
                 grown = True
-    every_source = [e for e in index.inputs if isinstance(e, Source)]
+    every_source = [e for e in every if isinstance(e, Source)]
     touching = [e for e in chosen if getattr(e, "proposition", None) == proposition]
     return touching, [*chosen, *sources, *every_source]
 
@@ -498,10 +503,9 @@ def _section(n: int, finding: PropositionFinding, state: State) -> str:
 
 
 def _claims_table(finding: PropositionFinding, state: State) -> str:
-    events = state.index().claims
     rows = []
     for c in finding.claims:
-        event = events.get(c.claim)
+        event = state.claim(c.claim)
         quote = "" if event is None or event.quote is None else event.quote
         when = "" if event is None else event.recorded_at.text
         grade = "not live" if not c.live else f"{c.credibility}"

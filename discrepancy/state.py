@@ -233,6 +233,28 @@ class State:
         """Every distinct event, in no particular order (cheaper than :meth:`events`)."""
         return self._index_of().distinct()
 
+    def proposition_events(self, proposition: str) -> tuple[Claim | Resolution | Reopening, ...]:
+        """The kept claims, resolutions and reopenings naming ``proposition``, unordered."""
+        return tuple(self._index_of().propositions.get(proposition, ()))
+
+    def claim(self, claim_id: str) -> Claim | None:
+        """The claim a claim id names (the earliest claim event carrying it), if any."""
+        return self._index_of().claims.get(claim_id)
+
+    def stances_on(self, claim_id: str) -> tuple[Stance, ...]:
+        """The kept confirmations, denials and retractions naming ``claim_id``."""
+        return tuple(self._index_of().stances.get(claim_id, ()))
+
+    def registrations(self) -> Iterator[Source]:
+        """Every kept ``source`` event (re-registrations included)."""
+        for events in self._index_of().sources.values():
+            yield from events
+
+    def reused_ids(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(event ids seen with several contents, claim ids named by several claims)."""
+        index = self._index_of()
+        return frozenset(index.variants), frozenset(index.rival_claims)
+
     def events(self) -> Iterator[Event]:
         """Every distinct event, in ``(recorded_at, canonical bytes)`` order.
 

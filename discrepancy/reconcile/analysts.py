@@ -12,12 +12,11 @@ Pure: a function of a state and its reconciliation, through public API only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import attrs
 
-from discrepancy.events import Event, Reopening, Resolution
-from discrepancy.history import kept_events
+from discrepancy.events import Reopening, Resolution
 from discrepancy.reconcile import PropositionFinding, Reconciliation
 from discrepancy.state import State
 from discrepancy.values import compatible
@@ -41,10 +40,12 @@ def disagreements(state: State, reconciliation: Reconciliation) -> dict[str, Dis
     }
     if not resolved:
         return {}  # the common case costs nothing: no pass over the events
-    rulings = _rulings(kept_events(state), resolved)
     found = {}
     for key, finding in resolved.items():
-        disagreement = replaced_by(finding, rulings.get(key, ()))
+        rulings = [
+            e for e in state.proposition_events(key) if isinstance(e, Resolution | Reopening)
+        ]
+        disagreement = replaced_by(finding, rulings)
         if disagreement is not None:
             found[key] = disagreement
     return found
@@ -72,13 +73,3 @@ def replaced_by(
     ):
         return None
     return Disagreement(proposition=finding.proposition, in_force=in_force, replaced=before)
-
-
-def _rulings(
-    events: Iterable[Event], wanted: Mapping[str, object]
-) -> dict[str, list[Resolution | Reopening]]:
-    found: dict[str, list[Resolution | Reopening]] = {}
-    for event in events:
-        if isinstance(event, Resolution | Reopening) and event.proposition in wanted:
-            found.setdefault(event.proposition, []).append(event)
-    return found
