@@ -54,12 +54,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 log.append(events[at : at + 1000])
             results["batched_events_per_s"] = len(events) / (time.perf_counter() - started)
             log.write_snapshot(snapshot)
-        # Opening: reading and checking every line, against a snapshot of them all.
+        # The state: reading and checking every line, against a snapshot of them all.
         started = time.perf_counter()
-        EventLog.open(batch_log).close()
+        with EventLog.open(batch_log) as opened:
+            opened.state()
         results["open_full_seconds"] = time.perf_counter() - started
         started = time.perf_counter()
-        EventLog.open(batch_log, snapshot=snapshot).close()
+        with EventLog.open(batch_log, snapshot=snapshot) as opened:
+            opened.state()
         results["open_snapshot_seconds"] = time.perf_counter() - started
     print(
         f"single-event appends: {results['single_events_per_s']:>10,.0f} events/s "

@@ -42,6 +42,9 @@ ENVELOPE_FIELDS: Final = frozenset({"seq", "chain"})
 """Fields the durable log adds around an event; not part of its canonical bytes."""
 
 MAX_ID_LENGTH: Final = 256
+MAX_DEPTH: Final = 64
+"""The deepest nesting of arrays and objects an event may hold (an extra field's
+value counts from the event object, depth 1)."""
 _intern = sys.intern
 _RELIABILITY: Final = frozenset("ABCDEF")
 
@@ -330,9 +333,28 @@ def _decode_thoroughly(obj: object) -> Event:
         known_fields = _KNOWN[type_name]
         extra = tuple(sorted((k, v) for k, v in obj.items() if k not in known_fields))
         if extra:
+            _check_depth(extra)
             kwargs["extra"] = extra
     kwargs["v"] = version
     return EVENT_TYPES[type_name](**kwargs)
+
+
+def _check_depth(extra: tuple[tuple[str, Any], ...]) -> None:
+    """Refuse extra fields nested deeper than :data:`MAX_DEPTH` (no recursion)."""
+    for name, value in extra:
+        level: list[Any] = [value]
+        depth = 1
+        while level:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LogDecodeError(f"nested deeper than {MAX_DEPTH} levels", field=name)
+            level = [
+                item
+                for node in level
+                if isinstance(node, dict | list)
+                for item in (node.values() if isinstance(node, dict) else node)
+                if isinstance(item, dict | list)
+            ]
 
 
 def decode_line(line: bytes | str, *, path: str | None = None, line_no: int | None = None) -> Event:

@@ -36,7 +36,8 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
@@ -46,16 +47,29 @@ import structlog
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
-from discrepancy.codec import decode_line
 from discrepancy.collector import paused_gc
-from discrepancy.errors import LogDecodeError
+from discrepancy.errors import DiscrepancyError, LogDecodeError, LogIntegrityError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
+from discrepancy.reading import BlockReader
+from discrepancy.report import Writable
+from discrepancy.shard import Runner, write_sharded_report
 from discrepancy.state import State, replay
 
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["DEFAULT_BLOCKSIZE", "DEFAULT_SPLIT_EVERY", "replay_dask", "replay_dask_cli"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DEFAULT_BLOCKSIZE",
+    "DEFAULT_SPLIT_EVERY",
+    "replay_dask",
+    "replay_dask_cli",
+    "report_dask",
+    "report_dask_cli",
+]
+
+CONNECT_TIMEOUT: Final = 5.0
+"""Seconds to wait for a scheduler address to answer before giving up."""
 
 DEFAULT_BLOCKSIZE: Final = 64 * 2**20
 """Bytes per partition: big enough that per-task overhead is noise."""
@@ -202,37 +216,59 @@ def _line_number(block: _Block, offset: int) -> int:
     return newlines + 1
 
 
+def _edge_lines(block: _Block, begin: int, data: bytes) -> tuple[bytes, bytes | None]:
+    """The file's first line and the line just before ``begin`` (None at 0)."""
+    if begin == 0:
+        return data[: data.find(b"\n") + 1] or data, None
+    with block.fs.open(block.location, "rb") as handle:
+        first = handle.readline()
+        back = 1 << 16
+        while True:
+            start = max(0, begin - back)
+            handle.seek(start)
+            chunk = handle.read(begin - start)
+            cut = chunk.rfind(b"\n", 0, len(chunk) - 1)
+            if cut != -1 or start == 0:
+                return first, chunk[cut + 1 :]
+            back *= 4
+
+
 def _fold_block(block: _Block, as_of_key: str | None) -> _Partial:
-    """Decode one block, keep what ``as_of`` allows, fold it to a partial state."""
+    """Decode one block through the one reading path, keep what ``as_of`` allows,
+    fold it to a partial state."""
     begin, data = _read_block(block)
-    if begin == 0 and data.startswith(_BOM):
-        data = data[len(_BOM) :]
-        begin += len(_BOM)
     events: list[Event] = []
     keep = events.append
     offset = begin
+    pieces = data.split(b"\n")
+    last = pieces.pop()  # after the last newline: empty, or a torn last line
+    lines = [piece + b"\n" for piece in pieces] + ([last] if last else [])
     with paused_gc():
-        for line in data.split(b"\n"):
-            here = offset
-            offset += len(line) + 1
-            if not line.strip():
-                continue
-            try:
-                event = decode_line(line)
-            except LogDecodeError as exc:
-                line_no = _line_number(block, here)
-                return _Partial(
-                    packed=[],
-                    failure=_Failure(
-                        order=(block.file_index, here),
-                        reason=exc.reason,
-                        path=block.name,
-                        line=line_no,
-                        field=exc.field,
-                    ),
-                )
-            if as_of_key is None or event.recorded_at.key <= as_of_key:
-                keep(event)
+        here = begin
+        try:
+            first, previous = _edge_lines(block, begin, data)
+            reader = BlockReader(block.name, first, previous)
+            for line in lines:
+                here = offset
+                offset += len(line)
+                event = reader.event(line, here)
+                if event is not None and (as_of_key is None or event.recorded_at.key <= as_of_key):
+                    keep(event)
+            if block.end >= int(block.fs.size(block.location)):
+                reader.finish()
+        except (LogDecodeError, LogIntegrityError) as exc:
+            field = exc.field if isinstance(exc, LogDecodeError) else None
+            line_no = exc.line if isinstance(exc, LogIntegrityError) else None
+            return _Partial(
+                packed=[],
+                failure=_Failure(
+                    order=(block.file_index, here),
+                    reason=exc.reason,
+                    path=block.name,
+                    line=line_no or _line_number(block, here),
+                    field=field,
+                ),
+            )
         state = replay(events)
         return _Partial(packed=_pack(state.index().distinct()))
 
@@ -341,8 +377,21 @@ def _run(level: list[Delayed], scheduler: Scheduler) -> State:
     if scheduler is None or scheduler in _LOCAL_SCHEDULERS:
         computed: tuple[_Partial, ...] = compute(*level, scheduler=scheduler)
         return _finish(computed)
-    with Client(scheduler) as client:  # a scheduler address, e.g. tcp://10.0.0.5:8786
+    with _connect(scheduler) as client:  # a scheduler address, e.g. tcp://10.0.0.5:8786
         return _finish(_as_completed(client, level))
+
+
+def _connect(address: str) -> Client:
+    """A client of the scheduler at ``address``, or one clear error after a short wait."""
+    from distributed import Client  # noqa: PLC0415 - the extra installs it; import on use
+
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DiscrepancyError(
+            f"cannot reach the Dask scheduler at {address} (waited {CONNECT_TIMEOUT:g} s): {reason}"
+        ) from None
 
 
 def replay_dask(
@@ -355,7 +404,10 @@ def replay_dask(
 ) -> State:
     """The state of the union of the logs' events, replayed partition-parallel on Dask.
 
-    Equal to :func:`discrepancy.logs.replay_paths` on the same paths.
+    Equal to :func:`discrepancy.logs.replay_paths` on the same paths. For callers
+    who want a :class:`State`: the state of the whole log is built in *this*
+    process, so its memory is the whole log's and the speed-up is capped by
+    the final merge here. For the report, :func:`report_dask` scales out.
 
     ``paths``: local paths, glob patterns, or URLs any installed fsspec
     filesystem reads (``s3://...``, ``gcs://...``); every worker must be able
@@ -391,16 +443,29 @@ def replay_dask(
 
 
 def replay_dask_cli(paths: Sequence[str | Path], address: str | None, as_of: str | None) -> State:
-    """What ``discrepancy replay --dask [ADDRESS]`` runs.
+    """What ``discrepancy replay --dask [--scheduler ADDRESS]`` runs without ``--json``.
 
     With an ``address``, connects to that scheduler. Without one, starts a
     ``LocalCluster`` of one single-threaded worker process per core, on the
     loopback interface and without a dashboard, and closes it afterwards.
     """
+    with _client(address) as client:
+        return replay_dask(paths, as_of=as_of, scheduler=client)
+
+
+@contextmanager
+def _client(address: str | None) -> Iterator[Client]:
+    """A client of the scheduler at ``address``, or of a new local cluster, closed after.
+
+    The local cluster has one single-threaded worker process per core, on the
+    loopback interface and without a dashboard.
+    """
     from distributed import Client, LocalCluster  # noqa: PLC0415 - import on use
 
     if address is not None:
-        return replay_dask(paths, as_of=as_of, scheduler=address)
+        with _connect(address) as client:
+            yield client
+        return
     with (
         LocalCluster(
             n_workers=os.cpu_count() or 1,
@@ -412,4 +477,73 @@ def replay_dask_cli(paths: Sequence[str | Path], address: str | None, as_of: str
         ) as cluster,
         Client(cluster) as client,
     ):
-        return replay_dask(paths, as_of=as_of, scheduler=client)
+        yield client
+
+
+# --- The sharded report on Dask -------------------------------------------------------
+
+
+def dask_runner(client: Client, advance: Callable[[int], None] | None = None) -> Runner:
+    """Run the sharded replay's tasks on a cluster; only their small results come back.
+
+    A task's result names the parts it wrote (files in the shared work
+    directory), so what reaches this process is a few hundred bytes per task.
+    """
+    from distributed import as_completed  # noqa: PLC0415 - only with a distributed scheduler
+
+    def run(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+        futures = [client.submit(fn, *args, pure=False) for args in calls]
+        try:
+            for future in as_completed(futures):
+                future.result()
+                if advance is not None:
+                    advance(1)
+            return [f.result() for f in futures]
+        finally:
+            for future in futures:
+                future.release()
+
+    return run
+
+
+def report_dask(
+    paths: Sequence[str | Path],
+    stream: Writable,
+    *,
+    client: Client,
+    as_of: Timestamp | str | None = None,
+    shards: int | None = None,
+    work_dir: str | Path | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> int:
+    """Write the JSON report of the logs to ``stream``, its shards replayed on Dask.
+
+    The same three steps as :func:`discrepancy.shard.write_sharded_report`, as
+    Dask tasks: workers route, pick and replay shards and write the report's
+    sorted pieces to ``work_dir`` (which every worker and this process must
+    see: the system's temporary directory, fine for a ``LocalCluster``);
+    this process only merges the pieces, so its memory does not grow with the
+    log. Byte for byte the single-process report. Returns the bytes written.
+    """
+    workers = len(client.scheduler_info().get("workers", {})) or 1
+    return write_sharded_report(
+        paths,
+        stream,
+        as_of=as_of,
+        jobs=workers,
+        shards=shards,
+        runner=dask_runner(client, advance),
+        work_dir=work_dir,
+    )
+
+
+def report_dask_cli(
+    paths: Sequence[str | Path],
+    stream: Writable,
+    address: str | None,
+    as_of: str | None,
+    advance: Callable[[int], None] | None = None,
+) -> int:
+    """What ``discrepancy replay --json --dask [--scheduler ADDRESS]`` runs."""
+    with _client(address) as client:
+        return report_dask(paths, stream, client=client, as_of=as_of, advance=advance)

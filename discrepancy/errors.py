@@ -118,6 +118,23 @@ class ConcurrencyError(DiscrepancyError):
         super().__init__(f"expected the log to end at seq {expected}, but it ends at {actual}")
 
 
+class LogWriteError(DiscrepancyError, OSError):
+    """The operating system refused to write or open a log (disk full, a file-size
+    limit, a read-only file, an I/O error); nothing already written was changed.
+
+    ``path`` names the file and ``reason`` what the system said.
+    """
+
+    def __init__(self, reason: str, *, path: str | PurePath) -> None:
+        self._remember(reason, path=path)
+        self.reason = reason
+        self.path = str(path)
+        super().__init__(f"{self.path}: {reason}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
 class SnapshotMismatch(DiscrepancyError, ValueError):
     """A snapshot does not belong to the log it was offered with (or is not one)."""
 

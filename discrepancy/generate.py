@@ -52,8 +52,11 @@ def _stamp(moment: dt.datetime, offset: tuple[str, int]) -> str:
 class _Generator:
     """The generator's state: bounded pools, one random stream."""
 
-    def __init__(self, seed: int, sources: int, parties: int) -> None:
+    def __init__(self, seed: int, sources: int, parties: int, giants: int = 0) -> None:
         self.rng = random.Random(seed)
+        self.giants: list[tuple[str, str, Any, bool]] = [
+            (f"killed/giant-{n:02d}", "amount", 100 + 37 * n, True) for n in range(giants)
+        ]
         self.clock = _START
         self.sources = [f"source-{i:04d}" for i in range(sources)]
         self.party_count = max(1, parties)
@@ -94,6 +97,8 @@ class _Generator:
 
     def proposition(self) -> tuple[str, str, Any, bool]:
         rng = self.rng
+        if self.giants and rng.random() < GIANT_SHARE:
+            return rng.choice(self.giants)
         roll = rng.random()
         if self.hot and roll < 0.08:
             return rng.choice(self.hot)
@@ -192,16 +197,25 @@ class _Generator:
         return event
 
 
+GIANT_SHARE: Final = 0.5
+"""With giants, the share of claims and rulings that go to one of them."""
+
+
 def generate_lines(
-    events: int, seed: int, *, sources: int = 200, parties: int = 40
+    events: int, seed: int, *, sources: int = 200, parties: int = 40, giants: int = 0
 ) -> Iterator[bytes]:
     """``events`` JSON lines (each ending in ``\\n``) of a realistic log.
 
     The first ``sources`` lines register the sources; the rest are claims
     (about 60%), confirmations, denials, retractions, resolutions and
     reopenings, with about 0.5% of lines repeated verbatim.
+
+    ``giants`` > 0 makes the proposition sizes heavy-tailed to the extreme:
+    half of the claims (and rulings) go to one of that many disputed amount
+    propositions, so with 3 giants a 1M-event log has three propositions of
+    about 10^5 claims each. ``giants=0`` gives the same bytes as before.
     """
-    gen = _Generator(seed, max(1, sources), parties)
+    gen = _Generator(seed, max(1, sources), parties, giants)
     rng = gen.rng
     registered = min(events, len(gen.sources))
     for index in range(registered):

@@ -27,6 +27,7 @@ from typing import Final
 
 import attrs
 
+from discrepancy.codec import canonical_bytes
 from discrepancy.events import (
     Claim,
     Confirmation,
@@ -57,14 +58,64 @@ class Point:
     """The proposition's events (and its sources' registrations) recorded at that instant."""
 
 
-def _own_events(state: State, proposition: str) -> tuple[list[Event], list[Source]]:
+def _own_events(state: State, proposition: str) -> tuple[list[Event], list[Event]]:
+    """The events that touch ``proposition`` (to mark), and every event that can change it.
+
+    Fast path, when no reused event id or claim id reaches the proposition:
+    the index's entries for the proposition, its claims' stances and the
+    source registrations. Otherwise one scan of every input, closed over
+    shared event ids and claim ids, so that every variant of a reused id is
+    there to be weighed as the whole state weighs it (O(events), only for the
+    propositions that reuse reaches).
+    """
     index = state.index()
+    sources: list[Event] = [s for group in index.sources.values() for s in group]
     mine: list[Event] = list(index.propositions.get(proposition, ()))
-    claims = [e for e in mine if isinstance(e, Claim)]
-    for claim in claims:
-        mine.extend(s for s in index.stances.get(claim.claim, ()) if s.proposition == proposition)
-    sources = [s for group in index.sources.values() for s in group]
-    return mine, sources
+    claim_ids = {e.claim for e in mine if isinstance(e, Claim)}
+    if not _reused(state, proposition, claim_ids):
+        for claim_id in claim_ids:
+            stances = index.stances.get(claim_id, ())
+            mine.extend(s for s in stances if s.proposition == proposition)
+        return mine, [*mine, *sources]
+    return _closed_scan(state, proposition, sources)
+
+
+def _reused(state: State, proposition: str, claim_ids: set[str]) -> bool:
+    """Whether an event id or claim id reused in the state reaches ``proposition``."""
+    index = state.index()
+    if any(c in index.rival_claims for c in claim_ids):
+        return True
+    return any(
+        getattr(e, "proposition", None) == proposition or getattr(e, "claim", None) in claim_ids
+        for group in index.variants.values()
+        for e in group.values()
+    )
+
+
+def _closed_scan(
+    state: State, proposition: str, sources: list[Event]
+) -> tuple[list[Event], list[Event]]:
+    index = state.index()
+    chosen = [e for e in index.inputs if getattr(e, "proposition", None) == proposition]
+    ids = {e.id for e in chosen}
+    claim_ids = {getattr(e, "claim", None) for e in chosen} - {None}
+    taken = {id(e) for e in chosen}
+    grown = True
+    while grown:
+        grown = False
+        for event in index.inputs:
+            if id(event) in taken:
+                continue
+            if event.id in ids or getattr(event, "claim", None) in claim_ids:
+                chosen.append(event)
+                taken.add(id(event))
+                ids.add(event.id)
+                if (named := getattr(event, "claim", None)) is not None:
+                    claim_ids.add(named)
+                grown = True
+    every_source = [e for e in index.inputs if isinstance(e, Source)]
+    touching = [e for e in chosen if getattr(e, "proposition", None) == proposition]
+    return touching, [*chosen, *sources, *every_source]
 
 
 def timeline(state: State, proposition: str) -> list[Point]:
@@ -78,19 +129,24 @@ def timeline(state: State, proposition: str) -> list[Point]:
     such events, ``k`` reconciliations of at most ``n`` events, O(k * n),
     independent of the rest of the log.
     """
-    mine, sources = _own_events(state, proposition)
+    mine, relevant = _own_events(state, proposition)
     if not mine:
         return []
     start = min(e.recorded_at.key for e in mine)
     involved = {getattr(e, "source", None) for e in mine}
     marked: list[Event] = [
         *mine,
-        *(s for s in sources if s.source in involved and s.recorded_at.key > start),
+        *(
+            s
+            for s in relevant
+            if isinstance(s, Source) and s.source in involved and s.recorded_at.key > start
+        ),
     ]
     by_instant: dict[str, list[Event]] = {}
-    for event in sorted(marked, key=lambda e: e.order):
+    unique = {id(e): e for e in marked}.values()
+    for event in sorted(unique, key=lambda e: (e.order, canonical_bytes(e))):
         by_instant.setdefault(event.recorded_at.key, []).append(event)
-    small = replay([*mine, *sources])
+    small = replay(relevant)
     points = []
     for events in by_instant.values():
         at = events[0].recorded_at

@@ -90,6 +90,9 @@ def preset_events(
     layout = _LAYOUTS[preset]
     header = table.header or ()
     where = {name.strip().casefold(): i for i, name in enumerate(header)}
+    for old, new in layout.aliases.items():
+        if old in where and new not in where:
+            where[new] = where[old]
     missing = [c for c in layout.required if c not in where]
     if missing:
         raise TableError(
@@ -161,10 +164,17 @@ def _day(cells: _Cells, column: str) -> str | None:
     text = cells.get(column)
     if not text:
         return None
-    stamp = parse_time(text.split(" ")[0] if text[:4].isdigit() else text)
+    if text[:4].isdigit():
+        stamp = parse_time(text.split(" ")[0])
+    else:
+        stamp = next((s for f in _DAY_FORMATS if (s := parse_time(text, f))), None)
     if stamp is None:
         raise cells.error(f"{text!r} is not a date", column)
     return stamp[:10]
+
+
+_DAY_FORMATS: Final = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%B %d, %Y")
+"""How ACLED's spreadsheet exports write ``event_date`` besides ISO 8601."""
 
 
 # --- ACLED ------------------------------------------------------------------------------------
@@ -200,9 +210,12 @@ def _acled_recorded_at(cells: _Cells) -> str:
     text = cells.get("timestamp")
     if "timestamp" not in cells.where:
         return _rfc3339(EPOCH + _dt.timedelta(seconds=cells.row.line))
-    if not text.isdigit():
-        raise cells.error(f"{text!r} is not a Unix time in seconds", "timestamp")
-    return _rfc3339(_dt.datetime.fromtimestamp(int(text), tz=_dt.UTC))
+    if text.isdigit():
+        return _rfc3339(_dt.datetime.fromtimestamp(int(text), tz=_dt.UTC))
+    stamp = parse_time(text) if text else None  # some exports write the upload time as a date
+    if stamp is None:
+        raise cells.error(f"{text!r} is not a Unix time in seconds or a date", "timestamp")
+    return stamp
 
 
 # --- UCDP GED ---------------------------------------------------------------------------------
@@ -260,6 +273,8 @@ class _Layout:
     claims: Callable[[_Cells, str], list[dict[str, Any]]]
     names: dict[str, str]
     """The data set's own source id and name."""
+    aliases: dict[str, str] = attrs.field(factory=dict)
+    """Older column names, read as the current ones."""
 
 
 _LAYOUTS: Final[dict[Preset, _Layout]] = {
@@ -272,5 +287,6 @@ _LAYOUTS: Final[dict[Preset, _Layout]] = {
         required=("id", "best", "low", "high", "source_office"),
         claims=_ucdp_claims,
         names={"ucdp-ged": "UCDP Georeferenced Event Dataset"},
+        aliases={"best_est": "best", "low_est": "low", "high_est": "high"},
     ),
 }

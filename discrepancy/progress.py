@@ -1,5 +1,7 @@
 """A small progress bar on stderr for long work, shown only on a terminal.
 
+With a known total it shows the share done and an ETA from the rate so far.
+
 Nothing is drawn unless stderr is a terminal and the work has lasted about a
 second; redraws are throttled to ten a second and the line is cleared at the
 end, so piped or quick runs print nothing extra.
@@ -49,9 +51,11 @@ class Progress:
             share = min(self.done / self.total, 1.0)
             bar = "#" * int(share * 30)
             text = f"{self.label} [{bar:<30}] {share:6.1%} {self.done:,}/{self.total:,}"
+            left = max(self.total - self.done, 0) / rate if rate > 0 else None
+            text += f" ETA {_clock(left)}"
         else:
-            text = f"{self.label} {self.done:,}"
-        self.stream.write(f"\r{text} ({rate:,.0f}/s)\x1b[K")
+            text = f"{self.label} {self.done:,} ({rate:,.0f}/s)"
+        self.stream.write(f"\r{text}\x1b[K")
         self.stream.flush()
         self._drawn = True
 
@@ -60,6 +64,16 @@ class Progress:
         if self.stream is not None and self._drawn:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+
+
+def _clock(seconds: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``) of a duration; ``?`` before there is a rate."""
+    if seconds is None:
+        return "?"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @contextmanager

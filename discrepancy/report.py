@@ -9,8 +9,9 @@ time, never holding the whole report object.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final, Protocol
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 import orjson
 
@@ -141,32 +142,136 @@ def write_report(
     at a time and the stream gets them in chunks of about a megabyte, so a
     report of millions of claims needs no second copy of them in memory.
     """
-    head = _report(reconciliation, as_of, propositions=False, disagreements=disagreements)
-    written = 0
-    chunk: list[bytes] = []
-    size = 0
-    for n, key in enumerate(sorted([*head, "propositions"])):
-        chunk.append(b"{" if n == 0 else b",")
-        chunk.append(orjson.dumps(key))
-        chunk.append(b":")
-        if key != "propositions":
-            chunk.append(orjson.dumps(head[key], option=_SORTED))
+    head = _report(reconciliation, as_of, propositions=False)
+    extra = {k: v for k, v in head.items() if k in ("policy", "reliability")}
+    return write_pieces(
+        stream,
+        as_of=as_of,
+        events=reconciliation.events,
+        anomalies=(piece for _, piece in anomaly_pieces(reconciliation)),
+        contradictions=(piece for _, piece in contradiction_pieces(reconciliation)),
+        disagreements=(piece for _, piece in disagreement_pieces(disagreements)),
+        propositions=(piece for _, piece in proposition_pieces(reconciliation)),
+        extra=extra,
+    )
+
+
+AnomalyKey: TypeAlias = tuple[str, str, str]
+"""How the report sorts anomalies: ``(kind, event, detail)``."""
+
+
+def proposition_pieces(reconciliation: Reconciliation) -> Iterator[tuple[str, bytes]]:
+    """``(key, b'"key":{...}')`` of each proposition, sorted by key.
+
+    The bytes are the proposition's member of the report's ``propositions``
+    object: the pieces of any split of a log, merged by key and joined by
+    commas, are that object's inside.
+    """
+    findings = reconciliation.propositions
+    for name in sorted(findings):
+        part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
+        yield name, part[1:-1]
+
+
+def contradiction_pieces(reconciliation: Reconciliation) -> Iterator[tuple[str, bytes]]:
+    """``(proposition, bytes)`` of each item of ``contradictions``, in report order."""
+    for c in reconciliation.contradictions:
+        item = {"proposition": c.proposition, "claims": list(c.claims), "denials": list(c.denials)}
+        yield c.proposition, orjson.dumps(item, option=_SORTED)
+
+
+def anomaly_pieces(reconciliation: Reconciliation) -> Iterator[tuple[AnomalyKey, bytes]]:
+    """``((kind, event, detail), bytes)`` of each item of ``anomalies``, in report order."""
+    for a in reconciliation.anomalies:
+        item = {"kind": a.kind, "event": a.event, "detail": a.detail}
+        yield (a.kind, a.event, a.detail), orjson.dumps(item, option=_SORTED)
+
+
+def disagreement_pieces(disagreements: Iterable[Disagreement]) -> Iterator[tuple[str, bytes]]:
+    """``(proposition, bytes)`` of each item of ``disagreements``, in report order."""
+    found = sorted((_disagreement(d) for d in disagreements), key=lambda d: d["proposition"])
+    for item in found:
+        yield item["proposition"], orjson.dumps(item, option=_SORTED)
+
+
+def write_pieces(
+    stream: Writable,
+    *,
+    as_of: str | None,
+    events: int,
+    anomalies: Iterable[bytes],
+    contradictions: Iterable[bytes],
+    propositions: Iterable[bytes],
+    disagreements: Iterable[bytes] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> int:
+    """Write a report from its pieces, already in report order; its length.
+
+    ``anomalies``, ``contradictions`` and ``disagreements`` are the list
+    items' bytes (``disagreements`` is left out when it has none),
+    ``propositions`` the members of the ``propositions`` object (see
+    :func:`proposition_pieces`); ``extra`` holds any other top-level key
+    (``policy``, ``reliability``). This is the one writer of report bytes:
+    :func:`write_report` and the sharded replay's merge both use it, so
+    their bytes agree by construction.
+    """
+    sections: dict[str, tuple[bytes, Iterable[bytes], bytes] | bytes] = {
+        "anomalies": (b"[", anomalies, b"]"),
+        "as_of": orjson.dumps(as_of),
+        "contradictions": (b"[", contradictions, b"]"),
+        "events": orjson.dumps(events),
+        "propositions": (b"{", propositions, b"}"),
+    }
+    found = iter(disagreements)
+    first = next(found, None)
+    if first is not None:
+        sections["disagreements"] = (b"[", itertools.chain((first,), found), b"]")
+    for key, value in (extra or {}).items():
+        sections[key] = orjson.dumps(value, option=_SORTED)
+    out = _Chunks(stream)
+    for n, key in enumerate(sorted(sections)):
+        out.add(b"{" if n == 0 else b",", orjson.dumps(key), b":")
+        section = sections[key]
+        if isinstance(section, bytes):
+            out.add(section)
             continue
-        findings = reconciliation.propositions
-        chunk.append(b"{")
-        for i, name in enumerate(sorted(findings)):
-            part = orjson.dumps({name: _proposition(findings[name])}, option=_SORTED)
-            # "{name:{...}}" without its braces, after a comma but the first.
-            chunk.append(part[1:-1] if i == 0 else b"," + part[1:-1])
-            size += len(part)
-            if size >= _CHUNK:
-                data = b"".join(chunk)
-                stream.write(data)
-                written += len(data)
-                chunk.clear()
-                size = 0
-        chunk.append(b"}")
-    chunk.append(b"}\n")
-    data = b"".join(chunk)
-    stream.write(data)
-    return written + len(data)
+        opening, pieces, closing = section
+        out.add(opening)
+        for i, piece in enumerate(pieces):
+            if i:
+                out.add(b",")
+            out.add(piece)
+            out.flush_if_full()
+        out.add(closing)
+    out.add(b"}\n")
+    return out.flush()
+
+
+class _Chunks:
+    """Bytes gathered into writes of about ``_CHUNK`` bytes; counts what it wrote."""
+
+    __slots__ = ("_parts", "_size", "_stream", "written")
+
+    def __init__(self, stream: Writable) -> None:
+        self._stream = stream
+        self._parts: list[bytes] = []
+        self._size = 0
+        self.written = 0
+
+    def add(self, *parts: bytes) -> None:
+        self._parts.extend(parts)
+        self._size += sum(len(p) for p in parts)
+
+    def flush_if_full(self) -> None:
+        if self._size >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write what is gathered; the bytes written in all."""
+        if self._parts:
+            data = b"".join(self._parts)
+            self._stream.write(data)
+            self.written += len(data)
+            self._parts.clear()
+            self._size = 0
+        return self.written

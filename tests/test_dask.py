@@ -350,3 +350,74 @@ def test_replay_dask_on_the_command_line_prints_the_same_report(
     single = capsysbinary.readouterr().out
     assert main(["-q", "replay", "--example", "--json", "--dask"]) == 0
     assert capsysbinary.readouterr().out == single
+
+
+# --- The sharded report on Dask: workers write the pieces, the caller merges ----------
+
+
+@pytest.mark.parametrize("shards", [1, 3, 8])
+def test_report_on_a_two_worker_cluster_equals_single_process(
+    logs: list[Path], client: Client, tmp_path: Path, shards: int
+) -> None:
+    import io
+
+    from discrepancy.dask import report_dask
+
+    for as_of in (None, AS_OF):
+        out = io.BytesIO()
+        report_dask(logs, out, client=client, as_of=as_of, shards=shards, work_dir=tmp_path)
+        assert out.getvalue() == _report(replay_paths(logs, as_of=as_of), as_of)
+    assert list(tmp_path.iterdir()) == []  # the parts are gone
+
+
+def test_report_on_a_cluster_names_a_malformed_line(
+    logs: list[Path], client: Client, tmp_path: Path
+) -> None:
+    import io
+
+    from discrepancy.dask import report_dask
+
+    bad = tmp_path / "bad.jsonl"
+    lines = logs[2].read_bytes().split(b"\n")
+    lines[39] = b'{"type": "claim", "id": 5}'
+    bad.write_bytes(b"\n".join(lines))
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(LogDecodeError) as got:
+        report_dask([logs[0], bad], io.BytesIO(), client=client, shards=3, work_dir=work)
+    assert (got.value.path, got.value.line, got.value.field) == (str(bad), 40, "id")
+    assert list(work.iterdir()) == []
+
+
+def test_replay_json_on_a_scheduler_address(
+    logs: list[Path], client: Client, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    from discrepancy.cli import main
+
+    address = client.scheduler.address  # type: ignore[union-attr]
+    expected = _report(replay_paths(logs))
+    capsysbinary.readouterr()
+    argv = ["-q", "replay", "--json", "--dask", "--scheduler", address, *map(str, logs)]
+    assert main(argv) == 0
+    assert capsysbinary.readouterr().out == expected
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    from discrepancy import dask as dask_module
+    from discrepancy.cli import main
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    monkeypatch.setattr(dask_module, "CONNECT_TIMEOUT", 0.5)
+    for extra in (["--json"], []):
+        argv = ["-q", "replay", *extra, "--example", "--dask", "--scheduler", address]
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert err.startswith(f"discrepancy: cannot reach the Dask scheduler at {address}")

@@ -17,6 +17,7 @@ EXAMPLES: list[errors.DiscrepancyError] = [
     errors.AppendRefused("names no claim", event="e9", rule="dangling-reference"),
     errors.ConcurrencyError(expected=4, actual=5),
     errors.SnapshotMismatch("a.snap: covers seq 9"),
+    errors.LogWriteError("No space left on device", path="a.log"),
     errors.TableError("not a number", path="t.csv", line=2, column="deaths"),
     UsageError("--jobs takes a positive number"),
 ]

@@ -19,7 +19,7 @@ from discrepancy import reconcile, replay
 from discrepancy.cli import main
 from discrepancy.codec import decode_line
 from discrepancy.generate import generate_lines
-from discrepancy.html import html_report, timeline
+from discrepancy.html import _reused, html_report, timeline
 from discrepancy.logs import replay_paths
 from discrepancy.reconcile import STATUSES
 from discrepancy.state import State
@@ -146,7 +146,7 @@ def test_the_timeline_marks_claims_resolution_and_reopening() -> None:
         assert mark in page
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(logs())
 def test_the_timeline_equals_reconciling_the_whole_state_as_of_each_point(
     log: list[object],
@@ -155,6 +155,8 @@ def test_the_timeline_equals_reconciling_the_whole_state_as_of_each_point(
     state = replay(log)  # type: ignore[arg-type]
     found = reconcile(state)
     for key in sorted(found.propositions)[:3]:
+        claim_ids = {c.claim for c in found.propositions[key].claims}
+        event("reuse reaches it: scan" if _reused(state, key, claim_ids) else "index path")
         points = timeline(state, key)
         event("several points" if len(points) > 1 else "one point")
         assert points

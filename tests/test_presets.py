@@ -108,6 +108,26 @@ def test_a_preset_names_the_columns_it_misses_and_locates_bad_cells() -> None:
     assert (skipped.claims, len(skipped.bad)) == (0, 1)
 
 
+def test_older_layouts_and_date_spellings_are_read() -> None:
+    old_ged = parse_table("id,best_est,low_est,high_est,source_office\n7,5,3,9,AFP;Reuters\n")
+    events = list(preset_events(old_ged, "ucdp-ged", id_prefix="x").events)
+    deaths = _claims(events, "ucdp-ged/7/deaths")
+    assert [(c["source"], c["value"], c["ucdp_best"]) for c in deaths] == [
+        ("AFP", {"min": 3, "max": 9}, 5),
+        ("Reuters", {"min": 3, "max": 9}, 5),
+    ]
+    acled = parse_table(
+        "EVENT_ID_CNTY,EVENT_DATE,SOURCE,FATALITIES,TIMESTAMP\n"
+        "A1,15-January-2023,Dawn,3,2023-01-20\n"
+        "A2,2023-01-16,Dawn,0,\n"
+    )
+    with pytest.raises(TableError, match=r':3: column "timestamp": \'\' is not a Unix time'):
+        preset_events(acled, "acled", id_prefix="x")
+    first = list(preset_events(acled, "acled", id_prefix="x", skip_bad=True).events)
+    (claim,) = [e for e in first if e["type"] == "claim"]
+    assert (claim["event_date"], claim["recorded_at"]) == ("2023-01-15", "2023-01-20T00:00:00Z")
+
+
 def test_the_cli_imports_a_preset(tmp_path: Path) -> None:
     out = tmp_path / "acled.jsonl"
     assert (
@@ -134,6 +154,9 @@ def test_the_cli_refuses_a_preset_with_column_options(capsys: pytest.CaptureFixt
     )
     assert code == 2
     assert "--preset acled sets the columns: drop --source" in capsys.readouterr().err
+    argv = ["import-table", str(DATA / "acled_sample.csv"), "--preset", "acled"]
+    assert main([*argv, "--stated-at", "event_date"]) == 2
+    assert "drop --stated-at" in capsys.readouterr().err
 
 
 # --- the generic table's newer options ---------------------------------------------------------
@@ -276,9 +299,10 @@ def test_the_cli_output_into_a_missing_folder_is_one_located_line(
     [
         (["--timezone", "Mars/Olympus"], "--timezone: unknown time zone 'Mars/Olympus'"),
         (["--time-format", "%Y"], "--time-format needs --time"),
+        (["--encoding", "klingon"], "--encoding: unknown encoding 'klingon'"),
     ],
 )
-def test_the_cli_refuses_bad_time_options(
+def test_the_cli_refuses_bad_reading_options(
     extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["import-table", str(DATA / "acled_sample.csv"), "--source", "source"]

@@ -52,8 +52,14 @@ def test_write_report_in_many_chunks_still_writes_the_same_bytes(events: list[Ev
         patch.setattr(report_module, "_CHUNK", 1)
         write_report(reconciliation, stream)
     assert stream.getvalue() == dumps(report(reconciliation))
-    # One write per proposition once each fills a chunk, and one to finish.
-    assert stream.calls == len(reconciliation.propositions) + 1
+    # One write per piece (anomaly, contradiction, proposition) once each
+    # fills a chunk, and one to finish: no section is held whole.
+    pieces = (
+        len(reconciliation.propositions)
+        + len(reconciliation.contradictions)
+        + len(reconciliation.anomalies)
+    )
+    assert stream.calls == pieces + 1
 
 
 def test_the_report_of_no_events_streams_like_the_whole() -> None:

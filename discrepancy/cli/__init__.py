@@ -30,6 +30,7 @@ from discrepancy.cli import (
     generate,
     import_table,
     replay,
+    snapshot,
     verify,
 )
 from discrepancy.cli import list as list_command
@@ -45,6 +46,7 @@ _COMMANDS = (
     diff,
     append,
     verify,
+    snapshot,
     generate,
     import_table,
 )

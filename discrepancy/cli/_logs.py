@@ -13,10 +13,10 @@ from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
 from discrepancy.events import Event, Source, instant_key
 from discrepancy.history import kept_events
-from discrepancy.logs import read_paths
+from discrepancy.logs import replay_paths
 from discrepancy.progress import Progress, progress
 from discrepancy.reconcile import STATUSES, PropositionFinding, Reconciliation
-from discrepancy.state import State, replay
+from discrepancy.state import State
 
 EXAMPLE = "border_clash.jsonl"
 
@@ -161,16 +161,18 @@ def load_state(args: argparse.Namespace, command: str) -> State:
         raise UsageError(f"{command} needs at least one LOG, or --example")
     as_of = getattr(args, "as_of", None)
     check_timestamp("--as-of", as_of)
-    dask_address = getattr(args, "dask", None)
+    on_dask = getattr(args, "dask", False)
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
         paths = [*args.logs, *([example] if args.example else [])]
-        if dask_address is not None:
+        if on_dask:
             try:
                 from discrepancy.dask import replay_dask_cli  # noqa: PLC0415 - an extra
             except ImportError:
                 raise DiscrepancyError(
                     "--dask needs the dask extra: pip install 'discrepancy[dask]'"
                 ) from None
-            return replay_dask_cli([str(p) for p in paths], dask_address or None, as_of)
+            address = getattr(args, "scheduler", None)
+            return replay_dask_cli([str(p) for p in paths], address, as_of)
         with progress(None, command) as bar:
-            return replay(_counted(read_paths(paths, as_of=as_of), bar))
+            # The one reading path (a matching LOG.snapshot included).
+            return replay_paths(paths, as_of=as_of, counted=lambda events: _counted(events, bar))

@@ -8,10 +8,8 @@ from typing import Any
 
 import structlog
 
-from discrepancy.codec import decode_line
 from discrepancy.durable import EventLog
-from discrepancy.errors import LogDecodeError
-from discrepancy.events import Event
+from discrepancy.reading import read_events
 
 _log = structlog.get_logger(__name__)
 
@@ -33,8 +31,12 @@ def register(subparsers: Any) -> None:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("log", metavar="LOG", help="the durable log (created if missing)")
-    parser.add_argument("file", nargs="?", metavar="FILE", help="events to add (default: stdin)")
+    parser.add_argument(
+        "log", metavar="LOG", help="the durable log (created if missing; never a symbolic link)"
+    )
+    parser.add_argument(
+        "file", nargs="?", metavar="FILE", help="events to add (default or -: standard input)"
+    )
     parser.add_argument(
         "--expected-seq",
         type=int,
@@ -44,25 +46,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _events(args: argparse.Namespace) -> list[Event]:
-    name = args.file or "<stdin>"
-    if args.file:
-        with open(args.file, "rb") as handle:
-            lines = handle.readlines()
-    else:
-        lines = sys.stdin.buffer.readlines()
-    return [
-        decode_line(line, path=name, line_no=number)
-        for number, line in enumerate(lines, start=1)
-        if line.strip()
-    ]
-
-
 def run(args: argparse.Namespace) -> int:
-    try:
-        events = _events(args)
-    except OSError as exc:
-        raise LogDecodeError(f"cannot read: {exc.strerror}", path=args.file) from None
+    # The same reading path as replay: a BOM, a pipe or `-` read alike.
+    events = list(read_events(args.file or "-"))
     with EventLog.open(args.log) as log:
         seqs = log.append(events, expected_seq=args.expected_seq)
         _log.info("append_finished", log=args.log, events=len(events), seq=log.seq)

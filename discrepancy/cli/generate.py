@@ -31,18 +31,25 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (1)")
     parser.add_argument("--sources", type=int, default=200, metavar="K", help="sources (200)")
     parser.add_argument("--parties", type=int, default=40, metavar="P", help="parties (40)")
+    parser.add_argument(
+        "--giants",
+        type=int,
+        default=0,
+        metavar="G",
+        help="heavy-tailed sizes: half of the claims go to one of G giant propositions (0)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.events < 0 or args.sources < 1 or args.parties < 1:
-        raise UsageError("--events must be >= 0, --sources and --parties >= 1")
+    if args.events < 0 or args.sources < 1 or args.parties < 1 or args.giants < 0:
+        raise UsageError("--events and --giants must be >= 0, --sources and --parties >= 1")
     started = time.perf_counter()
     out = sys.stdout.buffer
     with progress(args.events, "generate") as bar:
         batch: list[bytes] = []
         for line in generate_lines(
-            args.events, args.seed, sources=args.sources, parties=args.parties
+            args.events, args.seed, sources=args.sources, parties=args.parties, giants=args.giants
         ):
             batch.append(line)
             if len(batch) == 10_000:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import sys
 import time
 from pathlib import Path
@@ -205,11 +206,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+_COLUMN_OPTIONS = (
+    *("source", "item", "value", "time", "time_format", "timezone", "parties", "reliability"),
+    *("quote", "url", "stated_at", "source_split", "kind"),
+)
+"""The options whose say a preset takes over."""
+
+
 def _check_options(args: argparse.Namespace) -> None:
     if args.delimiter is not None and len(args.delimiter.replace("\\t", "\t")) != 1:
         raise UsageError("--delimiter takes one character (\\t for a tab)")
     if args.thousands == args.decimal:
         raise UsageError("--thousands and --decimal must differ")
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise UsageError(f"--encoding: unknown encoding {args.encoding!r}") from None
     if args.time_format is not None and args.time is None:
         raise UsageError("--time-format needs --time")
     if args.timezone is not None:
@@ -217,9 +229,10 @@ def _check_options(args: argparse.Namespace) -> None:
             zone(args.timezone)
         except TableError as exc:
             raise UsageError(f"--timezone: {exc.reason}") from None
-    generic = [n for n in ("source", "item", "value") if getattr(args, n)]
+    generic = [n for n in _COLUMN_OPTIONS if getattr(args, n)]
     if args.preset is not None and generic:
-        raise UsageError(f"--preset {args.preset} sets the columns: drop --{generic[0]}")
+        option = "--" + generic[0].replace("_", "-")
+        raise UsageError(f"--preset {args.preset} sets the columns: drop {option}")
     if args.preset is None and len(generic) < 3:
         missing = next(n for n in ("source", "item", "value") if not getattr(args, n))
         raise UsageError(f"--{missing} is required (or --preset acled|ucdp-ged)")

@@ -17,6 +17,7 @@ from discrepancy.cli._logs import (
     load_state,
     select,
 )
+from discrepancy.cli._sharded import sharded_replay
 from discrepancy.cli._usage import UsageError
 from discrepancy.export import flat_csv, write_parquet
 from discrepancy.history import withdrawals
@@ -71,15 +72,36 @@ def register(subparsers: Any) -> None:
         "learned (learned source reliability) or majority (majority vote)",
     )
     parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="worker processes for the sharded JSON report (default: every core; 1: "
+        "replay in one process). Without --jobs, logs under 32 MB are replayed in one "
+        "process; --jobs N with N > 1 always shards",
+    )
+    parser.add_argument(
         "--dask",
-        nargs="?",
-        const="",
+        action="store_true",
+        help="replay on Dask: a local cluster of this machine's cores, or the scheduler "
+        "named by --scheduler (needs the dask extra)",
+    )
+    parser.add_argument(
+        "--scheduler",
         metavar="ADDRESS",
-        help="replay partition-parallel on Dask: on a scheduler at ADDRESS, or without one "
-        "on a local cluster of this machine's cores (needs the dask extra)",
+        help="with --dask, the Dask scheduler to use, e.g. tcp://10.0.0.5:8786",
     )
     add_filter_arguments(parser)
     parser.set_defaults(func=run)
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {jobs}")
+    return jobs
 
 
 def check_options(args: argparse.Namespace) -> str:
@@ -103,6 +125,10 @@ def check_options(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     chosen = check_options(args)
+    if args.scheduler is not None and not args.dask:
+        raise UsageError("--scheduler names a Dask scheduler: use it with --dask")
+    if sharded_replay(args, chosen):
+        return 0
     state = load_state(args, "replay")
     reconciliation = reconcile(state, policy=args.policy)
     if chosen == "json":

@@ -1,0 +1,823 @@
+"""Sharded replay: the report of many logs from shards that each hold a part.
+
+Reconciliation is local to a proposition once the source registry and the
+event-id rules are settled, so the JSON report (SPEC section 5) is built in
+three streaming steps, each a batch of independent tasks that a process pool
+(:func:`write_sharded_report`) or Dask (:mod:`discrepancy.dask`) runs:
+
+1. **route** (one task per chunk of about ``CHUNK_BYTES`` of a log): every
+   line is parsed with ``orjson`` only and filed by a hash of its event id
+   into one of ``buckets`` id buckets; each claim's ``(claim id,
+   proposition)`` is filed by a hash of its claim id.
+2. **pick** (one task per id bucket): all lines of one event id meet here.
+   An id whose lines are byte-identical keeps its first line; an id with
+   different lines is decoded and replayed alone, which picks the kept variant
+   and reports ``id-reused`` exactly as a whole replay would. Kept lines are
+   filed by a hash of their proposition into one of ``shards`` shards, and
+   ``source`` lines into a part every shard reads. Claim ids seen under more
+   than one proposition are returned as links between those propositions.
+3. **shard** (one task per shard): its lines and every source are decoded,
+   replayed and reconciled with the core's public functions, and the report's
+   pieces are written sorted. Propositions linked by a shared claim id are
+   moved into one shard first (a claim id names one claim across the whole
+   log, so its rivals must meet), which makes each shard's reconciliation
+   exactly the whole log's, restricted to its propositions.
+
+The caller then streams a merge of the shards' sorted pieces (propositions and
+contradictions by key, anomalies by ``(kind, event, detail)``) through
+:func:`discrepancy.report.write_pieces`, the writer the single-process report
+uses: no process holds more than one shard, and the bytes are the same.
+
+The intermediate files are private, versioned (``_MAGIC``) and live in a
+temporary directory that is removed afterwards, also on an error or Ctrl-C.
+Malformed lines are found where they are decoded (steps 2 and 3); every task
+reports the first one it met, and the caller raises the first in reading order
+(paths as given, then bytes), as :func:`discrepancy.logs.read_paths` would.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import heapq
+import os
+import pickle
+import shutil
+import signal
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Final, TypeAlias
+
+import attrs
+import orjson
+import structlog
+
+from discrepancy.codec import canonical_bytes, decode_line
+from discrepancy.collector import paused_gc
+from discrepancy.errors import DiscrepancyError, LogDecodeError
+from discrepancy.events import Event, Source, Timestamp, instant_key
+from discrepancy.logs import read_events
+from discrepancy.policy import PolicyName
+from discrepancy.reading import is_durable_line, plain_event
+from discrepancy.reconcile import reconcile
+from discrepancy.reconcile.analysts import disagreements
+from discrepancy.report import (
+    Writable,
+    anomaly_pieces,
+    contradiction_pieces,
+    disagreement_pieces,
+    proposition_pieces,
+    write_pieces,
+)
+from discrepancy.state import replay
+
+__all__ = [
+    "CHUNK_BYTES",
+    "SHARD_BYTES",
+    "Layout",
+    "plan",
+    "write_sharded_report",
+]
+
+_log = structlog.get_logger(__name__)
+
+CHUNK_BYTES: Final = 32 * 2**20
+"""Bytes of log per routing task."""
+
+SHARD_BYTES: Final = 24 * 2**20
+"""Bytes of log per shard: what bounds one shard's memory (about 150 MB)."""
+
+_MAGIC: Final = b"discrepancy-shard v1\n"
+_BOM: Final = b"\xef\xbb\xbf"
+_BATCH: Final = 4096
+_BATCH_BYTES: Final = 64 * 1024
+# A batch is at most _BATCH items or about _BATCH_BYTES of their last field (the
+# line, or the piece of report): the caller's merge holds one batch per shard.
+
+# A record of steps 1 and 2: (file index, byte offset, event id or None, route, line).
+# route: a shard number, or _SOURCES for a source line.
+_SOURCES: Final = -1
+_Record: TypeAlias = tuple[int, int, "str | None", int, bytes]
+_Section: TypeAlias = tuple[str, int, int]  # (file, offset, length)
+_Failure: TypeAlias = tuple[tuple[int, int], DiscrepancyError]  # ((file index, offset), error)
+
+
+@attrs.frozen(kw_only=True)
+class Chunk:
+    """Lines whose first byte lies in ``[start, end)`` of one log file."""
+
+    path: str
+    file_index: int
+    start: int
+    end: int
+    durable: bool
+    """A hash-chained log: read whole, through :func:`discrepancy.logs.read_events`."""
+
+
+@attrs.frozen(kw_only=True)
+class Layout:
+    """How a replay is cut: id buckets, shards, and where the parts go."""
+
+    buckets: int
+    shards: int
+    directory: str
+    as_of_key: str | None
+    policy: PolicyName = "spec"
+
+
+def _route(text: str, n: int) -> int:
+    """A hash of ``text`` into ``range(n)``, the same in every process."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass")) % n
+
+
+# --- Planning ------------------------------------------------------------------------
+
+
+def plan(paths: Sequence[str | Path], chunk_bytes: int = CHUNK_BYTES) -> tuple[list[Chunk], int]:
+    """The chunks to route, in reading order, and the logs' total size in bytes."""
+    chunks: list[Chunk] = []
+    total = 0
+    for file_index, given in enumerate(paths):
+        name = os.fspath(given)
+        try:
+            size = os.path.getsize(name)
+            with open(name, "rb") as handle:
+                durable = is_durable_line(handle.readline())
+        except OSError as exc:
+            raise LogDecodeError(f"cannot read: {exc.strerror}", path=name) from None
+        total += size
+        step = size if durable else max(1, chunk_bytes)
+        chunks.extend(
+            Chunk(
+                path=name,
+                file_index=file_index,
+                start=start,
+                end=min(size, start + step),
+                durable=durable,
+            )
+            for start in range(0, max(size, 1), max(step, 1))
+        )
+    return chunks, total
+
+
+# --- Reading lines -------------------------------------------------------------------
+
+
+def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
+    """``(byte offset, line)`` of every non-blank line of a plain chunk.
+
+    This is the one place the sharded replay reads log lines: a line belongs
+    to the chunk its first byte lies in, a BOM at the start of a file is
+    skipped, and a last line without ``\\n`` is read.
+    """
+    with open(chunk.path, "rb") as handle:
+        if chunk.start == 0:
+            begin = 0
+        else:
+            handle.seek(chunk.start - 1)
+            if handle.read(1) != b"\n":
+                handle.readline()  # the rest of a line that began in an earlier chunk
+            begin = handle.tell()
+        if begin >= chunk.end:
+            return
+        handle.seek(begin)
+        data = handle.read(chunk.end - begin)
+        if data and not data.endswith(b"\n"):
+            data += handle.readline()  # the last line began here: finish it
+    if begin == 0 and data.startswith(_BOM):
+        data = data[len(_BOM) :]
+        begin = len(_BOM)
+    offset = begin
+    for line in data.split(b"\n"):
+        here = offset
+        offset += len(line) + 1
+        if line.strip():
+            yield here, line
+
+
+def _line_number(path: str, offset: int) -> int:
+    """The 1-based number of the line that starts at byte ``offset`` (error path only)."""
+    newlines = 0
+    with open(path, "rb") as handle:
+        remaining = offset
+        while remaining > 0:
+            data = handle.read(min(remaining, 1 << 20))
+            if not data:
+                break
+            newlines += data.count(b"\n")
+            remaining -= len(data)
+    return newlines + 1
+
+
+# --- Private files: sections of pickled batches ---------------------------------------
+
+
+def _write_section(handle: Any, items: Iterable[Any], path: str) -> _Section:
+    """Append ``items`` as pickled batches; where they are."""
+    start = handle.tell()
+    batch: list[Any] = []
+    size = 0
+    for item in items:
+        batch.append(item)
+        size += len(item[-1])
+        if len(batch) == _BATCH or size >= _BATCH_BYTES:
+            pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
+            size = 0
+    if batch:
+        pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path, start, handle.tell() - start
+
+
+def _open_parts(path: str) -> Any:
+    handle = open(path, "wb")  # noqa: SIM115 - the caller closes it
+    handle.write(_MAGIC)
+    return handle
+
+
+def _read_section(section: _Section) -> Iterator[Any]:
+    """The items of a section, a batch in memory at a time.
+
+    The file is open only while a batch is read, so that a merge of thousands
+    of sections does not hold thousands of open files.
+    """
+    path, start, length = section
+    if not length:
+        return
+    with open(path, "rb") as handle:
+        if handle.read(len(_MAGIC)) != _MAGIC:  # pragma: no cover - a bug, not bad input
+            raise RuntimeError(f"{path}: not a part of this version of discrepancy")
+    position, end = start, start + length
+    while position < end:
+        with open(path, "rb") as handle:
+            handle.seek(position)
+            batch = pickle.load(handle)
+            position = handle.tell()
+        yield from batch
+
+
+# --- Step 1: route -------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Routed:
+    """What a routing task wrote: per id bucket, its lines and its claim ids."""
+
+    lines: tuple[_Section, ...]
+    claims: tuple[_Section, ...]
+    failure: _Failure | None = None
+
+
+def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
+    """Step 1 for one chunk: file each line by event id, each claim id by claim id."""
+    lines: list[list[_Record]] = [[] for _ in range(layout.buckets)]
+    claims: list[list[tuple[str, str]]] = [[] for _ in range(layout.buckets)]
+    buckets, shards = layout.buckets, layout.shards
+    with paused_gc():
+        try:
+            for offset, line in _chunk_records(chunk):
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    obj = None
+                event_id = obj.get("id") if type(obj) is dict else None
+                if type(event_id) is not str:
+                    # Malformed: step 3 decodes it and names what is wrong.
+                    lines[0].append((chunk.file_index, offset, None, 0, line))
+                    continue
+                assert type(obj) is dict
+                proposition = obj.get("proposition")
+                if obj.get("type") == "source":
+                    route = _SOURCES
+                elif type(proposition) is str:
+                    route = _route(proposition, shards)
+                    claim = obj.get("claim")
+                    if obj.get("type") == "claim" and type(claim) is str:
+                        claims[_route(claim, buckets)].append((claim, proposition))
+                else:
+                    route = 0
+                lines[_route(event_id, buckets)].append(
+                    (chunk.file_index, offset, event_id, route, line)
+                )
+        except DiscrepancyError as exc:  # a durable log's chain broke
+            return Routed(lines=(), claims=(), failure=((chunk.file_index, 0), exc))
+        path = os.path.join(layout.directory, f"route-{task}")
+        with _open_parts(path) as handle:
+            line_sections = tuple(_write_section(handle, part, path) for part in lines)
+            claim_sections = tuple(_write_section(handle, part, path) for part in claims)
+    return Routed(lines=line_sections, claims=claim_sections)
+
+
+def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
+    if not chunk.durable:
+        for offset, line in chunk_lines(chunk):
+            if b'"chain"' in line:
+                # The reading path's rule: a chained line in a plain log is a durable
+                # log whose first line was damaged, never a reason to skip the check.
+                plain_event(
+                    line, name=chunk.path, line=_line_number(chunk.path, offset), offset=offset
+                )
+            yield offset, line
+        return
+    # A durable log is checked line by line as it is read (seq and chain); its
+    # events go on as their canonical bytes, which decode to the same events.
+    for number, event in enumerate(read_events(chunk.path), start=1):
+        yield number, canonical_bytes(event)
+
+
+# --- Step 2: pick --------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Picked:
+    """What a picking task wrote: kept lines per shard and for every shard (sources)."""
+
+    shards: tuple[_Section, ...]
+    sources: _Section
+    anomalies: _Section
+    links: tuple[tuple[str, str], ...]
+    """Pairs of propositions that share a claim id."""
+    failure: _Failure | None = None
+
+
+def pick_bucket(
+    lines: Sequence[_Section], claims: Sequence[_Section], layout: Layout, task: int
+) -> Picked:
+    """Step 2 for one id bucket: the kept variant of every event id, filed by shard."""
+    with paused_gc():
+        first: dict[str, _Record] = {}
+        variants: dict[str, list[_Record]] = {}
+        malformed: list[_Record] = []
+        for section in lines:
+            for record in _read_section(section):
+                event_id = record[2]
+                if event_id is None:
+                    malformed.append(record)
+                    continue
+                seen = first.get(event_id)
+                if seen is None:
+                    first[event_id] = record
+                elif seen[4] != record[4]:
+                    variants.setdefault(event_id, [seen]).append(record)
+        failures: list[_Failure] = []
+        anomalies: list[tuple[tuple[str, str, str], bytes]] = []
+        for event_id, records in variants.items():
+            kept = _pick_variant(event_id, records, layout, anomalies, failures)
+            if kept is None:
+                del first[event_id]
+            else:
+                first[event_id] = kept
+        by_shard: list[list[_Record]] = [[] for _ in range(layout.shards)]
+        sources: list[_Record] = []
+        for record in [*first.values(), *malformed]:
+            (sources if record[3] == _SOURCES else by_shard[record[3]]).append(record)
+        anomalies.sort(key=lambda item: item[0])
+        path = os.path.join(layout.directory, f"pick-{task}")
+        with _open_parts(path) as handle:
+            shard_sections = tuple(_write_section(handle, part, path) for part in by_shard)
+            source_section = _write_section(handle, sources, path)
+            anomaly_section = _write_section(handle, anomalies, path)
+        return Picked(
+            shards=shard_sections,
+            sources=source_section,
+            anomalies=anomaly_section,
+            links=_links(claims),
+            failure=min(failures, key=lambda f: f[0]) if failures else None,
+        )
+
+
+def _pick_variant(
+    event_id: str,
+    records: list[_Record],
+    layout: Layout,
+    anomalies: list[tuple[tuple[str, str, str], bytes]],
+    failures: list[_Failure],
+) -> _Record | None:
+    """The kept line of an id seen with different lines; its ``id-reused`` anomaly.
+
+    The variants alone are replayed and reconciled, so the choice (the smallest
+    ``(recorded_at, canonical bytes)`` of those ``as_of`` allows) and the
+    anomaly are the core's own.
+    """
+    decoded: dict[int, _Record] = {}
+    events: list[Event] = []
+    for record in records:
+        event = _decode(record, layout, failures)
+        if event is not None and (
+            layout.as_of_key is None or event.recorded_at.key <= layout.as_of_key
+        ):
+            decoded[id(event)] = record
+            events.append(event)
+    if not events:
+        return None
+    state = replay(events)
+    kept = next(state.events())  # the events come in (recorded_at, canonical bytes) order
+    found = reconcile(state)
+    anomalies.extend(
+        piece for piece in anomaly_pieces(found) if piece[0][:2] == ("id-reused", event_id)
+    )
+    return decoded[id(kept)]
+
+
+def _links(claims: Sequence[_Section]) -> tuple[tuple[str, str], ...]:
+    """Pairs of different propositions that one claim id is claimed under."""
+    proposition_of: dict[str, str] = {}
+    links: set[tuple[str, str]] = set()
+    for section in claims:
+        for claim, proposition in _read_section(section):
+            seen = proposition_of.setdefault(claim, proposition)
+            if seen != proposition:
+                links.add((seen, proposition))
+    return tuple(sorted(links))
+
+
+def _decode(record: _Record, layout: Layout, failures: list[_Failure]) -> Event | None:
+    """The event of a record, or None with its located error added to ``failures``."""
+    file_index, offset, _, _, line = record
+    try:
+        return decode_line(line)
+    except LogDecodeError as exc:
+        path = _paths(layout)[file_index]
+        failures.append(
+            ((file_index, offset), exc.located(path=path, line=_line_number(path, offset)))
+        )
+        return None
+
+
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
+def _paths(layout: Layout) -> tuple[str, ...]:
+    found = _PATHS.get(layout.directory)
+    if found is None:
+        with open(os.path.join(layout.directory, "paths"), "rb") as handle:
+            found = _PATHS[layout.directory] = tuple(orjson.loads(handle.read()))
+    return found
+
+
+def moves(links: Iterable[tuple[str, str]], shards: int) -> dict[str, int]:
+    """Propositions that must leave their shard: each group linked by claim ids meets
+    in the shard of its smallest key."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.get(key, key) != key:
+            parent[key] = parent.get(parent[key], parent[key])
+            key = parent[key]
+        return key
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    moved: dict[str, int] = {}
+    for key in parent:
+        target = _route(root(key), shards)
+        if _route(key, shards) != target:
+            moved[key] = target
+    return moved
+
+
+# --- Step 3: shard -------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Replayed:
+    """What a shard task wrote: its report pieces, sorted, and its counts."""
+
+    events: int
+    """Distinct non-source event ids of this shard."""
+    sources: int
+    """Distinct source event ids (the same in every shard)."""
+    propositions: _Section
+    contradictions: _Section
+    anomalies: _Section
+    disagreements: _Section
+    failure: _Failure | None = None
+
+
+def replay_shard(
+    shard: int,
+    own: Sequence[_Section],
+    sources: Sequence[_Section],
+    incoming: Sequence[_Section],
+    moved: dict[str, int],
+    layout: Layout,
+    *,
+    check_only: bool = False,
+) -> Replayed:
+    """Step 3 for one shard: decode, replay, reconcile, write the sorted pieces.
+
+    ``incoming`` are other shards' sections holding propositions ``moved``
+    here. With ``check_only`` (another task already met a malformed line) the
+    lines are only decoded, so that the first malformed line is still found.
+    """
+    failures: list[_Failure] = []
+    with paused_gc():
+        events, source_count = _shard_events(shard, own, sources, incoming, moved, layout, failures)
+        path = os.path.join(layout.directory, f"shard-{shard}")
+        if failures or check_only:
+            empty = (path, 0, 0)
+            failure = min(failures, key=lambda f: f[0]) if failures else None
+            return Replayed(
+                events=0,
+                sources=0,
+                propositions=empty,
+                contradictions=empty,
+                anomalies=empty,
+                disagreements=empty,
+                failure=failure,
+            )
+        state = replay(events)
+        del events
+        found = reconcile(state, policy=layout.policy)
+        with _open_parts(path) as handle:
+            propositions = _write_section(handle, proposition_pieces(found), path)
+            contradictions = _write_section(handle, contradiction_pieces(found), path)
+            anomalies = _write_section(handle, anomaly_pieces(found), path)
+            overruled = disagreement_pieces(disagreements(state, found).values())
+            disagreeing = _write_section(handle, overruled, path)
+        return Replayed(
+            events=len(state) - source_count,
+            sources=source_count,
+            propositions=propositions,
+            contradictions=contradictions,
+            anomalies=anomalies,
+            disagreements=disagreeing,
+        )
+
+
+def _shard_events(
+    shard: int,
+    own: Sequence[_Section],
+    sources: Sequence[_Section],
+    incoming: Sequence[_Section],
+    moved: dict[str, int],
+    layout: Layout,
+    failures: list[_Failure],
+) -> tuple[list[Event], int]:
+    """The shard's events that ``as_of`` allows, and how many are sources."""
+    key = layout.as_of_key
+    events: list[Event] = []
+    source_count = 0
+    for section in sources:
+        for record in _read_section(section):
+            event = _decode(record, layout, failures)
+            if event is not None and (key is None or event.recorded_at.key <= key):
+                events.append(event)
+                source_count += type(event) is Source
+    for sections, home in ((own, True), (incoming, False)):
+        for section in sections:
+            for record in _read_section(section):
+                event = _decode(record, layout, failures)
+                if event is None or (key is not None and event.recorded_at.key > key):
+                    continue
+                target = moved.get(getattr(event, "proposition", ""))
+                if (target is None and home) or target == shard:
+                    events.append(event)
+    return events, source_count
+
+
+# --- Running the steps ---------------------------------------------------------------
+
+Runner: TypeAlias = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
+"""Runs ``fn(*args)`` for every args tuple (in any order, anywhere); the results in order."""
+
+
+def inline_runner(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+    """Every task in this process, one after the other."""
+    return [fn(*args) for args in calls]
+
+
+def pool_runner(pool: cf.Executor, advance: Callable[[int], None] | None = None) -> Runner:
+    """Tasks on a :class:`concurrent.futures.Executor`; ``advance(1)`` as each finishes."""
+
+    def run(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+        futures = [pool.submit(fn, *args) for args in calls]
+        try:
+            for future in cf.as_completed(futures):
+                future.result()
+                if advance is not None:
+                    advance(1)
+        finally:
+            for future in futures:
+                future.cancel()
+        return [f.result() for f in futures]
+
+    return run
+
+
+def run_steps(
+    chunks: Sequence[Chunk], layout: Layout, run: Runner
+) -> tuple[list[Picked], list[Replayed]]:
+    """Steps 1 to 3; raises the first malformed line in reading order, if any."""
+    started = time.perf_counter()
+    routed: list[Routed] = run(route_chunk, [(c, layout, i) for i, c in enumerate(chunks)])
+    _log.debug("shard_step", step="route", tasks=len(chunks), seconds=_since(started))
+    started = time.perf_counter()
+    failures = [r.failure for r in routed if r.failure is not None]
+    picked: list[Picked] = run(
+        pick_bucket,
+        [
+            (
+                [r.lines[b] for r in routed if r.lines],
+                [r.claims[b] for r in routed if r.claims],
+                layout,
+                b,
+            )
+            for b in range(layout.buckets)
+        ],
+    )
+    failures.extend(p.failure for p in picked if p.failure is not None)
+    _log.debug("shard_step", step="pick", tasks=layout.buckets, seconds=_since(started))
+    started = time.perf_counter()
+    moved = moves((link for p in picked for link in p.links), layout.shards)
+    sources = [p.sources for p in picked]
+    calls = []
+    for shard in range(layout.shards):
+        homes = {_route(k, layout.shards) for k, target in moved.items() if target == shard}
+        calls.append(
+            (
+                shard,
+                [p.shards[shard] for p in picked],
+                sources,
+                [p.shards[home] for p in picked for home in sorted(homes)],
+                moved,
+                layout,
+            )
+        )
+    replayed: list[Replayed] = run(_replay_shard_call(bool(failures)), calls)
+    failures.extend(r.failure for r in replayed if r.failure is not None)
+    _log.debug(
+        "shard_step", step="shard", tasks=layout.shards, moved=len(moved), seconds=_since(started)
+    )
+    if failures:
+        raise min(failures, key=lambda f: f[0])[1]
+    return picked, replayed
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+def _replay_shard_call(check_only: bool) -> Callable[..., Replayed]:
+    return _check_shard if check_only else replay_shard
+
+
+def _check_shard(*args: Any) -> Replayed:
+    return replay_shard(*args, check_only=True)
+
+
+def merge_pieces(
+    stream: Writable,
+    picked: Sequence[Picked],
+    replayed: Sequence[Replayed],
+    *,
+    as_of: str | None,
+) -> int:
+    """Write the report: a streaming merge of every shard's sorted pieces."""
+    events = sum(r.events for r in replayed) + (replayed[0].sources if replayed else 0)
+
+    def merged(sections: Iterable[_Section]) -> Iterator[bytes]:
+        streams = [_read_section(s) for s in sections]
+        for _, piece in heapq.merge(*streams, key=lambda item: item[0]):
+            yield piece
+
+    return write_pieces(
+        stream,
+        as_of=as_of,
+        events=events,
+        anomalies=merged([*(p.anomalies for p in picked), *(r.anomalies for r in replayed)]),
+        contradictions=merged(r.contradictions for r in replayed),
+        disagreements=merged(r.disagreements for r in replayed),
+        propositions=merged(r.propositions for r in replayed),
+    )
+
+
+def layout_for(total_bytes: int, jobs: int, shards: int | None = None) -> tuple[int, int]:
+    """``(buckets, shards)`` for a log of ``total_bytes``.
+
+    Enough that each holds about :data:`SHARD_BYTES` (so a shard's memory does
+    not grow with the log), rounded up to a multiple of ``jobs`` so that the
+    last round of tasks keeps every worker busy.
+    """
+    if shards is not None:
+        return max(1, shards), max(1, shards)
+    jobs = max(1, jobs)
+    wanted = max(jobs, -(-total_bytes // SHARD_BYTES))
+    n = -(-wanted // jobs) * jobs
+    return n, n
+
+
+def write_sharded_report(
+    paths: Sequence[str | Path],
+    stream: Writable,
+    *,
+    as_of: Timestamp | str | None = None,
+    jobs: int | None = None,
+    shards: int | None = None,
+    policy: PolicyName = "spec",
+    chunk_bytes: int = CHUNK_BYTES,
+    runner: Runner | None = None,
+    advance: Callable[[int], None] | None = None,
+    work_dir: str | Path | None = None,
+) -> int:
+    """Write the JSON report of the logs' events to ``stream``, replayed in shards.
+
+    The bytes equal ``write_report(reconcile(replay_paths(paths, as_of=as_of)))``
+    for the ``spec`` and ``majority`` policies (``learned`` learns over the whole
+    log: use the single-process path). ``jobs``: worker processes (all cores
+    if ``None``; 1 runs every task in this process). ``shards``: how many
+    shards (and id buckets); by default enough that each holds about
+    ``SHARD_BYTES`` of log, and at least ``jobs``. ``runner``: run the tasks
+    elsewhere (see :mod:`discrepancy.dask`). ``advance(n)`` is called as each
+    task finishes, for a progress bar (3 steps of tasks; see :func:`task_count`).
+    ``work_dir``: where the temporary directory of parts is made (the system's
+    temporary directory by default; every worker must see it). Returns the
+    number of bytes written.
+    """
+    if policy == "learned":
+        raise ValueError("the learned policy learns over the whole log: replay it unsharded")
+    as_of_text = None if as_of is None else (as_of.text if isinstance(as_of, Timestamp) else as_of)
+    as_of_key = None if as_of_text is None else instant_key(as_of_text)
+    jobs = jobs or os.cpu_count() or 1
+    chunks, total = plan(paths, chunk_bytes)
+    buckets, shard_count = layout_for(total, jobs, shards)
+    directory = tempfile.mkdtemp(prefix="discrepancy-shards-", dir=work_dir)
+    try:
+        with open(os.path.join(directory, "paths"), "wb") as handle:
+            handle.write(orjson.dumps([os.fspath(p) for p in paths]))
+        layout = Layout(
+            buckets=buckets,
+            shards=shard_count,
+            directory=directory,
+            as_of_key=as_of_key,
+            policy=policy,
+        )
+        try:
+            picked, replayed = _run_locally(chunks, layout, jobs, runner, advance)
+        except OSError as exc:  # the parts could not be written or read: disk full, ...
+            raise DiscrepancyError(
+                f"the sharded replay's temporary parts in {directory}: {exc.strerror or exc}"
+            ) from None
+        started = time.perf_counter()
+        written = merge_pieces(stream, picked, replayed, as_of=as_of_text)
+        _log.debug("shard_step", step="merge", bytes=written, seconds=_since(started))
+        return written
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _run_locally(
+    chunks: Sequence[Chunk],
+    layout: Layout,
+    jobs: int,
+    runner: Runner | None,
+    advance: Callable[[int], None] | None,
+) -> tuple[list[Picked], list[Replayed]]:
+    """The steps on ``runner``, in this process (``jobs == 1``) or on a process pool."""
+    if runner is not None:
+        return run_steps(chunks, layout, runner)
+    if jobs == 1:
+        return run_steps(chunks, layout, _counting(inline_runner, advance))
+    with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
+        try:
+            return run_steps(chunks, layout, pool_runner(pool, advance))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def task_count(
+    paths: Sequence[str | Path],
+    *,
+    jobs: int,
+    shards: int | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> int:
+    """How many tasks :func:`write_sharded_report` will run (a progress bar's total)."""
+    chunks, total = plan(paths, chunk_bytes)
+    buckets, shard_count = layout_for(total, jobs, shards)
+    return len(chunks) + buckets + shard_count
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the caller alone handles it
+    # (cancels what has not started, waits for what has, removes the parts).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _counting(run: Runner, advance: Callable[[int], None] | None) -> Runner:
+    if advance is None:
+        return run
+
+    def counted(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
+        results = []
+        for args in calls:
+            results.append(fn(*args))
+            advance(1)
+        return results
+
+    return counted

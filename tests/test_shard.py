@@ -1,0 +1,267 @@
+"""The sharded replay writes the single-process report, byte for byte."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from discrepancy import shard
+from discrepancy.cli import main
+from discrepancy.errors import DiscrepancyError, LogDecodeError
+from discrepancy.generate import generate_lines
+from discrepancy.logs import replay_paths
+from discrepancy.reconcile import reconcile
+from discrepancy.reconcile.analysts import disagreements
+from discrepancy.report import write_report
+from discrepancy.shard import write_sharded_report
+from tests.shard_strategies import split_logs
+from tests.strategies import TIMES
+
+
+def _single(paths: list[Path], as_of: str | None = None) -> bytes:
+    """The report as ``replay --json --jobs 1`` writes it."""
+    state = replay_paths(paths, as_of=as_of)
+    found = reconcile(state)
+    out = io.BytesIO()
+    write_report(found, out, as_of=as_of, disagreements=disagreements(state, found).values())
+    return out.getvalue()
+
+
+def _sharded(paths: list[Path], **options: object) -> bytes:
+    out = io.BytesIO()
+    write_sharded_report(paths, out, **options)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def _write(directory: str, files: list[bytes]) -> list[Path]:
+    paths = []
+    for n, data in enumerate(files):
+        path = Path(directory) / f"log-{n}.jsonl"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def _tally(files: list[bytes], shards: int) -> None:
+    """Say which hard cases a drawn log reaches (``hypothesis --hypothesis-show-statistics``)."""
+    seen_in: dict[str, set[int]] = {}
+    claim_props: dict[str, set[str]] = {}
+    for n, data in enumerate(files):
+        for line in data.splitlines():
+            obj = orjson.loads(line)
+            seen_in.setdefault(obj["id"], set()).add(n)
+            if obj["type"] == "claim":
+                claim_props.setdefault(obj["claim"], set()).add(obj["proposition"])
+    if any(len(files) > 1 for files in seen_in.values()):
+        event("one event id in several files")
+    for props in claim_props.values():
+        homes = {zlib.crc32(p.encode()) % shards for p in props}
+        if len(homes) > 1:
+            event("one claim id under propositions of different shards")
+            break
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    split_logs(),
+    st.integers(1, 6),
+    st.sampled_from([None, *TIMES]),
+    st.sampled_from([64, 400, 1 << 20]),
+)
+def test_sharded_report_equals_single_process_report(
+    files: list[bytes], shards: int, as_of: str | None, chunk_bytes: int
+) -> None:
+    _tally(files, shards)
+    with tempfile.TemporaryDirectory() as directory:
+        paths = _write(directory, files)
+        expected = _single(paths, as_of)
+        if b'"disagreements"' in expected:
+            event("analysts disagree")
+        got = _sharded(paths, as_of=as_of, jobs=1, shards=shards, chunk_bytes=chunk_bytes)
+    assert got == expected
+
+
+def test_moves_gather_propositions_linked_by_claim_ids() -> None:
+    moved = shard.moves([("a", "b"), ("b", "c"), ("x", "y")], 7)
+    home = {k: shard._route(k, 7) for k in "abcxy"}
+    target = {k: moved.get(k, home[k]) for k in home}
+    assert target["a"] == target["b"] == target["c"] == home["a"]
+    assert target["x"] == target["y"] == home["x"]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """A generated log over three files, the last holding re-sent lines of the first."""
+    directory = tmp_path_factory.mktemp("generated")
+    lines = list(generate_lines(6000, 7))
+    paths = []
+    for n, part in enumerate((lines[:2500], lines[2500:], lines[100:300])):
+        path = directory / f"g{n}.jsonl"
+        path.write_bytes(b"".join(part))
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_generated_log_in_a_process_pool(generated: list[Path], jobs: int) -> None:
+    expected = _single(generated)
+    assert _sharded(generated, jobs=jobs, shards=5, chunk_bytes=100_000) == expected
+    assert _sharded(generated, as_of=TIMES[0], jobs=jobs, shards=3) == _single(generated, TIMES[0])
+
+
+def _durable(path: Path, source: Path, count: int) -> None:
+    """The first ``count`` events of ``source`` as a hash-chained durable log."""
+    from discrepancy.codec import canonical_bytes
+    from discrepancy.durable import GENESIS, durable_line, next_chain
+    from discrepancy.logs import read_events
+
+    chain = GENESIS
+    with path.open("wb") as out:
+        for seq, e in enumerate(list(read_events(source))[:count], start=1):
+            chain = next_chain(chain, canonical_bytes(e))
+            out.write(durable_line(e, seq, chain))
+
+
+def test_a_durable_log_is_checked_and_replayed(tmp_path: Path, generated: list[Path]) -> None:
+    durable = tmp_path / "durable.log"
+    _durable(durable, generated[0], 400)
+    paths = [durable, generated[1]]
+    assert _sharded(paths, jobs=1, shards=3) == _single(paths)
+    data = durable.read_bytes().splitlines(keepends=True)
+    data[10] = data[10].replace(b'"recorded_at":"2025', b'"recorded_at":"2024')
+    durable.write_bytes(b"".join(data))
+    with pytest.raises(DiscrepancyError) as single:
+        replay_paths(paths)
+    with pytest.raises(DiscrepancyError) as sharded:
+        _sharded(paths, jobs=1, shards=3)
+    assert str(sharded.value) == str(single.value)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_malformed_line_is_located_and_no_part_is_left(
+    tmp_path: Path, generated: list[Path], jobs: int
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    lines = generated[0].read_bytes().splitlines(keepends=True)
+    lines[1234] = b'{"type": "claim", "id": "x"}\n'
+    lines[2000] = b"not json\n"
+    bad.write_bytes(b"".join(lines))
+    with pytest.raises(LogDecodeError) as single:
+        replay_paths([generated[1], bad])
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(LogDecodeError) as sharded:
+        _sharded([generated[1], bad], jobs=jobs, shards=4, chunk_bytes=50_000, work_dir=work)
+    assert str(sharded.value) == str(single.value)
+    assert sharded.value.line == 1235
+    assert list(work.iterdir()) == []
+
+
+def test_an_interrupt_leaves_no_part(
+    tmp_path: Path, generated: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> shard.Replayed:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(shard, "replay_shard", interrupted)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        _sharded(generated, jobs=1, shards=3, work_dir=work)
+    assert list(work.iterdir()) == []
+
+
+def test_the_command_line_shards_with_jobs(
+    generated: list[Path], capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    expected = _single(generated)
+    capsysbinary.readouterr()
+    for jobs in ("1", "2"):
+        assert main(["-q", "replay", "--json", "--jobs", jobs, *map(str, generated)]) == 0
+        assert capsysbinary.readouterr().out == expected
+
+
+def test_the_command_line_names_a_malformed_line_and_leaves_no_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"".join(generate_lines(500, 3)) + b'{"type": "claim"}\n')
+    work = tmp_path / "tmp"
+    work.mkdir()
+    monkeypatch.setenv("TMPDIR", str(work))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    assert main(["-q", "replay", "--json", "--jobs", "2", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{bad}:501:" in err
+    assert os.listdir(work) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", "--json", "--jobs", value, "--example"])
+    assert exit_.value.code == 2
+    assert "--jobs" in capsys.readouterr().err
+
+
+def test_scheduler_without_dask_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "--json", "--scheduler", "tcp://127.0.0.1:1", "--example"]) == 2
+    assert "--dask" in capsys.readouterr().err
+
+
+def test_the_progress_bar_shows_the_share_and_an_eta(monkeypatch: pytest.MonkeyPatch) -> None:
+    from discrepancy import progress as progress_module
+
+    clock = iter([0.0, 2.0, 4.0])
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
+    stream = io.StringIO()
+    with progress_module.progress(30, "replay", stream=stream) as bar:
+        bar.advance(10)  # 10 tasks in 2 s: 20 more take 4 s
+        assert " 33.3% 10/30 ETA 0:04" in stream.getvalue()
+
+
+def test_the_shard_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "benchmarks" / "bench_shard.py"
+    spec = importlib.util.spec_from_file_location("bench_shard", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--events", "3000", "--files", "2", "--jobs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "replay --json --jobs 2" in out
+    assert "# reports identical: yes" in out
+
+
+def _disk_full(*args: object, **kwargs: object) -> shard.Replayed:
+    raise OSError(28, "No space left on device")
+
+
+def test_a_failing_worker_process_leaves_no_part(
+    tmp_path: Path, generated: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool's processes are forked from this one, so they run the stand-in.
+    monkeypatch.setattr(shard, "replay_shard", _disk_full)
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(DiscrepancyError, match=r"temporary parts in .*: No space left"):
+        _sharded(generated, jobs=2, shards=4, work_dir=work)
+    assert list(work.iterdir()) == []
+
+
+def test_shards_grow_with_the_log_in_multiples_of_the_jobs() -> None:
+    assert shard.layout_for(10, 2) == (2, 2)
+    assert shard.layout_for(5 * shard.SHARD_BYTES, 2) == (6, 6)
+    assert shard.layout_for(5 * shard.SHARD_BYTES, 4) == (8, 8)
+    assert shard.layout_for(10, 2, shards=3) == (3, 3)
