@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from discrepancy.codec import canonical_bytes
 from discrepancy.events import Event, Reopening, Resolution
-from discrepancy.history import kept_events
 from discrepancy.reconcile import PropositionFinding, Reconciliation
 from discrepancy.state import State
 from discrepancy.values import compatible
@@ -41,7 +41,7 @@ def disagreements(state: State, reconciliation: Reconciliation) -> dict[str, Dis
     }
     if not resolved:
         return {}  # the common case costs nothing: no pass over the events
-    rulings = _rulings(kept_events(state), resolved)
+    rulings = _rulings(_kept_rulings(state), resolved)
     found = {}
     for key, finding in resolved.items():
         disagreement = replaced_by(finding, rulings.get(key, ()))
@@ -72,6 +72,30 @@ def replaced_by(
     ):
         return None
     return Disagreement(proposition=finding.proposition, in_force=in_force, replaced=before)
+
+
+def _kept_rulings(state: State) -> list[Event]:
+    """The resolutions and reopenings that count, without sorting the whole state.
+
+    Of an event id carried by several contents the one that counts is the
+    smallest ``(recorded_at, canonical bytes)``; canonical bytes are computed
+    only for the ids of rulings that are reused.
+    """
+    variants: dict[str, list[Event]] = {}
+    for event in state.distinct():
+        if isinstance(event, Resolution | Reopening):
+            variants.setdefault(event.id, [])
+    for event in state.distinct():
+        seen = variants.get(event.id)
+        if seen is not None:
+            seen.append(event)
+    return [
+        held[0] if len(held) == 1 else min(held, key=_variant_order) for held in variants.values()
+    ]
+
+
+def _variant_order(event: Event) -> tuple[str, bytes]:
+    return (event.recorded_at.key, canonical_bytes(event))
 
 
 def _rulings(
