@@ -214,10 +214,6 @@ class State:
         state._hash = None
         return state
 
-    def index(self) -> EventIndex:
-        """Deprecated alias of the private index; use State's queries instead."""
-        return self._index_of()
-
     def _index_of(self) -> EventIndex:
         """The index of exactly this state's events (the core's; never mutate it)."""
         if len(self._index.inputs) != self._size:
@@ -304,7 +300,7 @@ def _build(events: Iterable[Event]) -> EventIndex:
 
 def evolve(state: State, event: Event) -> State:
     """The state after ``event``; ``state`` itself is left as it was."""
-    # After index(), ``state`` is the newest state of the index it holds, so
+    # After _index_of(), ``state`` is the newest state of the index it holds, so
     # the index may grow in place: ``state`` still sees only its prefix.
     index = state._index_of()
     if not index.add(event):

@@ -3,15 +3,16 @@
 Each case asserts what the contract promises: the right exit code (1 bad
 input, 2 usage), exactly one ``discrepancy:`` line on stderr naming the path
 (after the command's own usage for exit 2), no traceback, and nothing in the
-folder written, created or changed. Cases fixed in code other helpers own are
-marked ``xfail(strict=True)`` with the issue that fixes them, until it lands.
+folder written, created or changed. (Cases fixed in code other helpers own
+were marked ``xfail(strict=True)`` until those fixes landed; none is left.)
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,9 +26,6 @@ from tests.builders import at, claim, source
 
 EVENTS = [source("s1", "x"), claim("c1", "s1", 5, "killed", when=at(1))]
 GOOD = b"".join(orjson.dumps(encode_event(e)) + b"\n" for e in EVENTS)
-
-READING = "fixed by issue-17 reading path"
-SHARDING = "fixed by the sharding helper (issue 14, --dask/--scheduler)"
 
 
 @pytest.fixture
@@ -127,7 +125,6 @@ CASES = [
         for where, more, named, reason in [
             (["missing.csv"], [], "missing.csv", None),
             (["a-folder"], [], "a-folder", None),
-            (["table.csv"], ["--encoding", "no-such-codec"], "no-such-codec", READING),
             (["table.csv"], ["-o", "no-such-folder/out.jsonl"], "no-such-folder", None),
             (["table.csv"], ["--time", "when"], "table.csv", None),
         ]
@@ -144,7 +141,25 @@ CASES = [
     _case(["diff", "--from", at(9), "--to", at(1), "good.jsonl"], "--from", 2, None),
     _case(["explain", "good.jsonl"], "PROPOSITION", 2, None),
     _case(["list", "--status", "nonsense", "good.jsonl"], "--status", 2, None),
-    _case(["replay", "--dask", "good.jsonl"], "good.jsonl", 2, SHARDING),
+    _case(["replay", "--scheduler", "tcp://127.0.0.1:1", "good.jsonl"], "--scheduler", 2, None),
+    _case(["replay", "--jobs", "0", "good.jsonl"], "--jobs", 2, None),
+    _case(
+        [
+            "import-table",
+            "table.csv",
+            "--source",
+            "source",
+            "--item",
+            "item",
+            "--value",
+            "value",
+            "--encoding",
+            "no-such-codec",
+        ],
+        "no-such-codec",
+        2,
+        None,
+    ),
     _case(
         [
             "import-table",
@@ -200,7 +215,6 @@ def fifo(folder: Path) -> Iterator[Path]:
     writer.join(5)
 
 
-@pytest.mark.xfail(strict=True, reason=READING)
 def test_a_fifo_is_read_not_sought(
     fifo: Path, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -208,14 +222,14 @@ def test_a_fifo_is_read_not_sought(
     assert (code, err) == (0, "")
 
 
-@pytest.mark.xfail(strict=True, reason=READING)
-def test_dash_reads_standard_input(
-    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    read, write = os.pipe()
-    os.write(write, GOOD)
-    os.close(write)
-    with io.TextIOWrapper(os.fdopen(read, "rb")) as stream:
-        monkeypatch.setattr("sys.stdin", stream)
-        code, err = _run(["-q", "replay", "--json", "-"], folder, capsys)
-    assert (code, err) == (0, "")
+def test_dash_reads_standard_input_through_the_console_entry_point(folder: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "discrepancy", "list", "-"],
+        input=GOOD,
+        cwd=folder,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert b"killed" in done.stdout

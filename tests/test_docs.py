@@ -77,8 +77,8 @@ def test_ci_installs_and_runs_exactly_what_the_readme_says() -> None:
     root = DOCS.parent
     readme = (root / "README.md").read_text()
     ci = (root / ".ci" / "run").read_text()
-    (command,) = re.findall(r"^python3 -m venv .*&& pytest$", readme, re.MULTILINE)
+    (command,) = re.findall(r"^python3 -m venv .*&& pytest --cov$", readme, re.MULTILINE)
     readme_extras = re.findall(r"pip install -e '\.\[([\w,]+)\]'", command)
     ci_extras = re.findall(r"pip install --quiet -e '\.\[([\w,]+)\]'", ci)
     assert readme_extras == ci_extras == ["test,dask"]
-    assert ci.rstrip().splitlines()[-1] == command.rsplit("&& ", 1)[1] == "pytest"
+    assert ci.rstrip().splitlines()[-1] == command.rsplit("&& ", 1)[1] == "pytest --cov"

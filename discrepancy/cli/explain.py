@@ -186,6 +186,6 @@ def _learned(state: State, key: str) -> list[str]:
         iterations=0,
         converged=True,
     )
-    registry = Registry.of(e for events in state.index().sources.values() for e in events)
+    registry = Registry.of(state.registrations())
     why = reasons(claims, learned, key, ranked=finding.ranking, groups=registry.groups)
     return lines + reasons_lines(why)
