@@ -50,7 +50,7 @@ from dask.delayed import Delayed, delayed
 from discrepancy.collector import paused_gc
 from discrepancy.errors import DiscrepancyError, LogDecodeError, LogIntegrityError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
-from discrepancy.reading import BlockReader
+from discrepancy.reading import BlockReader, block_lines, line_number_at
 from discrepancy.report import Writable
 from discrepancy.shard import Runner, write_sharded_report
 from discrepancy.state import State, replay
@@ -186,34 +186,13 @@ class _Block:
 def _read_block(block: _Block) -> tuple[int, bytes]:
     """``(offset of the first line, the bytes of the block's lines)``."""
     with block.fs.open(block.location, "rb") as handle:
-        if block.start == 0:
-            begin = 0
-        else:
-            handle.seek(block.start - 1)
-            if handle.read(1) != b"\n":
-                handle.readline()  # the rest of a line that began in an earlier block
-            begin = handle.tell()
-        if begin >= block.end:
-            return begin, b""
-        handle.seek(begin)
-        data: bytes = handle.read(block.end - begin)
-        if data and not data.endswith(b"\n"):
-            data += handle.readline()  # the last line began here: finish it
-    return begin, data
+        return block_lines(handle, block.start, block.end)
 
 
 def _line_number(block: _Block, offset: int) -> int:
     """The 1-based number of the line that starts at byte ``offset`` (error path only)."""
-    newlines = 0
     with block.fs.open(block.location, "rb") as handle:
-        remaining = offset
-        while remaining > 0:
-            chunk = handle.read(min(remaining, 1 << 20))
-            if not chunk:
-                break
-            newlines += chunk.count(b"\n")
-            remaining -= len(chunk)
-    return newlines + 1
+        return line_number_at(handle, offset)
 
 
 def _edge_lines(block: _Block, begin: int, data: bytes) -> tuple[bytes, bytes | None]:

@@ -20,7 +20,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 import orjson
@@ -419,3 +419,47 @@ def read_events(path: str | Path) -> Iterator[Event]:
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield first
     yield from rest
+
+
+class _Seekable(Protocol):
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+    def read(self, size: int = ..., /) -> bytes: ...
+    def readline(self, size: int = ..., /) -> bytes: ...
+    def tell(self) -> int: ...
+
+
+def block_lines(handle: _Seekable, start: int, end: int) -> tuple[int, bytes]:
+    """``(offset of the first line, bytes)`` of the lines whose first byte is in ``[start, end)``.
+
+    How a log is cut into blocks for parallel readers (the sharded replay and
+    Dask): a line belongs to the block its first byte lies in, so the blocks
+    of a file hold each line exactly once, the last one finished past ``end``.
+    """
+    if start == 0:
+        begin = 0
+    else:
+        handle.seek(start - 1)
+        if handle.read(1) != b"\n":
+            handle.readline()  # the rest of a line that began in an earlier block
+        begin = handle.tell()
+    if begin >= end:
+        return begin, b""
+    handle.seek(begin)
+    data = handle.read(end - begin)
+    if data and not data.endswith(b"\n"):
+        data += handle.readline()  # the last line began here: finish it
+    return begin, data
+
+
+def line_number_at(handle: _Seekable, offset: int) -> int:
+    """The 1-based number of the line that starts at byte ``offset`` (error paths only)."""
+    newlines = 0
+    handle.seek(0)
+    remaining = offset
+    while remaining > 0:
+        data = handle.read(min(remaining, 1 << 20))
+        if not data:
+            break
+        newlines += data.count(b"\n")
+        remaining -= len(data)
+    return newlines + 1

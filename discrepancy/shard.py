@@ -60,7 +60,7 @@ from discrepancy.errors import DiscrepancyError, LogDecodeError
 from discrepancy.events import Event, Reopening, Resolution, Source, Timestamp, instant_key
 from discrepancy.logs import read_events
 from discrepancy.policy import PolicyName
-from discrepancy.reading import is_durable_line, plain_event
+from discrepancy.reading import block_lines, is_durable_line, line_number_at, plain_event
 from discrepancy.reconcile import Reconciliation, reconcile
 from discrepancy.reconcile.analysts import Disagreement, replaced_by
 from discrepancy.report import (
@@ -173,19 +173,9 @@ def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
     skipped, and a last line without ``\\n`` is read.
     """
     with open(chunk.path, "rb") as handle:
-        if chunk.start == 0:
-            begin = 0
-        else:
-            handle.seek(chunk.start - 1)
-            if handle.read(1) != b"\n":
-                handle.readline()  # the rest of a line that began in an earlier chunk
-            begin = handle.tell()
-        if begin >= chunk.end:
-            return
-        handle.seek(begin)
-        data = handle.read(chunk.end - begin)
-        if data and not data.endswith(b"\n"):
-            data += handle.readline()  # the last line began here: finish it
+        begin, data = block_lines(handle, chunk.start, chunk.end)
+    if not data:
+        return
     if begin == 0 and data.startswith(_BOM):
         data = data[len(_BOM) :]
         begin = len(_BOM)
@@ -199,16 +189,8 @@ def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
 
 def _line_number(path: str, offset: int) -> int:
     """The 1-based number of the line that starts at byte ``offset`` (error path only)."""
-    newlines = 0
     with open(path, "rb") as handle:
-        remaining = offset
-        while remaining > 0:
-            data = handle.read(min(remaining, 1 << 20))
-            if not data:
-                break
-            newlines += data.count(b"\n")
-            remaining -= len(data)
-    return newlines + 1
+        return line_number_at(handle, offset)
 
 
 # --- Private files: sections of pickled batches ---------------------------------------
