@@ -24,7 +24,7 @@ import errno
 import fcntl
 import os
 import stat
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -668,36 +668,39 @@ def _marker(line: bytes) -> int | None:
 
 def _side_file(path: Path, data: bytes) -> Path:
     """Write ``data`` to a new ``PATH.torn-N`` (never an existing name or a link)."""
-    number = 1
+    side, fd = _create_fresh(
+        lambda n: path.with_name(f"{path.name}.torn-{n + 1}"), "cannot write the side file"
+    )
+    try:
+        _write_all(side, fd, 0, data)
+    finally:
+        os.close(fd)
+    return side
+
+
+def _create_fresh(name: Callable[[int], Path], failing: str) -> tuple[Path, int]:
+    """Create and open the first ``name(0)``, ``name(1)``, ... that does not exist.
+
+    ``O_EXCL | O_NOFOLLOW``: never an existing file, never through a link.
+    """
+    number = 0
     while True:
-        side = path.with_name(f"{path.name}.torn-{number}")
+        fresh = name(number)
         try:
-            fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            return fresh, os.open(
+                fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
+            )
         except FileExistsError:
             number += 1
-            continue
         except OSError as exc:
-            raise LogWriteError(f"cannot write the side file: {exc.strerror}", path=side) from None
-        try:
-            _write_all(side, fd, 0, data)
-        finally:
-            os.close(fd)
-        return side
+            raise LogWriteError(f"{failing}: {exc.strerror}", path=fresh) from None
 
 
 def _replace_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` to a new temporary beside ``target``, fsync, rename over it."""
-    number = 0
-    while True:
-        partial = target.with_name(f"{target.name}.partial-{os.getpid()}-{number}")
-        try:
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        except FileExistsError:
-            number += 1
-            continue
-        except OSError as exc:
-            raise LogWriteError(f"cannot write: {exc.strerror}", path=partial) from None
-        break
+    partial, fd = _create_fresh(
+        lambda n: target.with_name(f"{target.name}.partial-{os.getpid()}-{n}"), "cannot write"
+    )
     try:
         _write_all(partial, fd, 0, data)
     except DiscrepancyError:
