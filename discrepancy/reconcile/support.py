@@ -33,11 +33,11 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from itertools import combinations
-from typing import Any, Final, TypeAlias
+from typing import Final, TypeAlias
 
 from discrepancy.events import Claim
 from discrepancy.reconcile.registry import Registry
-from discrepancy.reconcile.stances import Stances
+from discrepancy.reconcile.stances import NO_STANCES, Stances
 from discrepancy.values import Amount, Value
 
 Bound: TypeAlias = int | float
@@ -158,7 +158,6 @@ class Relations:
         *,
         sweep_from: int = SWEEP_FROM,
     ) -> None:
-        confirmers = _Confirmers(stances)
         codes: dict[Value, int] = {}
         self._points = {c.claim: point_of(c.value, codes) for c in live}
         self._registry = registry
@@ -177,9 +176,9 @@ class Relations:
         if len(distinct) >= sweep_from:
             groups = registry.groups
             self._groups = sweep_counts([(p, groups[s]) for p, s in self._by_source], distinct)
-            self._entailment(live, confirmers, sweep_counts)
+            self._entailment(live, stances, sweep_counts)
         else:
-            self._pairwise(live, confirmers, distinct)
+            self._pairwise(live, stances, distinct)
         incompatible = _incompatibility(distinct, is_amount=not codes)
         for claim in live:
             held = stances.get(claim.claim)
@@ -190,7 +189,7 @@ class Relations:
         self._supported_span = _span(spans, is_amount=not codes)
 
     def _pairwise(
-        self, live: Sequence[Claim], confirmers: Mapping[str, Iterable[str]], distinct: set[Point]
+        self, live: Sequence[Claim], stances: Mapping[str, Stances], distinct: set[Point]
     ) -> None:
         """The plain twin of the sweeps, for few distinct values: each pair of values.
 
@@ -222,7 +221,10 @@ class Relations:
             if source not in registry.parties:
                 self.supported[claim.claim] = self.allied[claim.claim] = False
                 continue
-            pool = [*confirmers.get(claim.claim, ()), *backers[self._points[claim.claim]]]
+            pool = [
+                *stances.get(claim.claim, NO_STANCES).confirmers,
+                *backers[self._points[claim.claim]],
+            ]
             supported = any(registry.independent(b, source) for b in pool)
             self.supported[claim.claim] = supported
             # (Alliance only matters to a claim without independent support.)
@@ -262,14 +264,14 @@ class Relations:
         return relations
 
     def _entailment(
-        self, live: Sequence[Claim], confirmers: Mapping[str, Iterable[str]], count: Counter
+        self, live: Sequence[Claim], stances: Mapping[str, Stances], count: Counter
     ) -> None:
         """Fill ``supported`` and ``allied`` from confirmers and quadrant counts."""
         registry = self._registry
         lone: list[Claim] = []  # registered claimants whose quadrant is their group alone
         for claim in live:
             source = claim.source
-            confirming = confirmers.get(claim.claim, ())
+            confirming = stances.get(claim.claim, NO_STANCES).confirmers
             if source not in registry.parties:
                 self.supported[claim.claim] = False
                 self.allied[claim.claim] = False
@@ -404,28 +406,6 @@ def _subsets(parties: frozenset[str]) -> Iterator[frozenset[str]]:
     for size in range(1, len(items) + 1):
         for chosen in combinations(items, size):
             yield frozenset(chosen)
-
-
-class _Confirmers(Mapping[str, Iterable[str]]):
-    """Claim id -> its effective confirmers, read through to the stances."""
-
-    __slots__ = ("_stances",)
-
-    def __init__(self, stances: Mapping[str, Stances]) -> None:
-        self._stances = stances
-
-    def __getitem__(self, claim: str) -> Iterable[str]:
-        return self._stances[claim].confirmers
-
-    def get(self, claim: str, default: object = ()) -> Any:
-        held = self._stances.get(claim)
-        return default if held is None else held.confirmers
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._stances)
-
-    def __len__(self) -> int:
-        return len(self._stances)
 
 
 Span: TypeAlias = tuple[Bound, Bound, frozenset[Point]] | None
