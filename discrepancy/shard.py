@@ -6,22 +6,24 @@ three streaming steps, each a batch of independent tasks that a process pool
 (:func:`write_sharded_report`) or Dask (:mod:`discrepancy.dask`) runs:
 
 1. **route** (one task per chunk of about ``CHUNK_BYTES`` of a log): every
-   line is parsed with ``orjson`` only and filed by a hash of its event id
-   into one of ``buckets`` id buckets; each claim's ``(claim id,
-   proposition)`` is filed by a hash of its claim id.
-2. **pick** (one task per id bucket): all lines of one event id meet here.
-   An id whose lines are byte-identical keeps its first line; an id with
-   different lines is decoded and replayed alone, which picks the kept variant
-   and reports ``id-reused`` exactly as a whole replay would. Kept lines are
-   filed by a hash of their proposition into one of ``shards`` shards, and
-   ``source`` lines into a part every shard reads. Claim ids seen under more
-   than one proposition are returned as links between those propositions.
-3. **shard** (one task per shard): its lines and every source are decoded,
-   replayed and reconciled with the core's public functions, and the report's
-   pieces are written sorted. Propositions linked by a shared claim id are
-   moved into one shard first (a claim id names one claim across the whole
-   log, so its rivals must meet), which makes each shard's reconciliation
-   exactly the whole log's, restricted to its propositions.
+   line is parsed with ``orjson`` only and written once, to its shard's part
+   (by a hash of its proposition; ``source`` lines to a part every shard
+   reads). Each event id is filed by a hash of the id into one of ``buckets``
+   id buckets with where its line is and a digest of the line; each claim's
+   ``(claim id, proposition)`` by a hash of its claim id.
+2. **pick** (one task per id bucket): all ids of one event meet here. Of
+   byte-identical lines the first is kept; an id with different lines has
+   them read back, decoded and replayed alone, which picks the kept variant
+   and reports ``id-reused`` exactly as a whole replay would. The lines not
+   kept are written down per shard. Claim ids seen under more than one
+   proposition are returned as links between those propositions.
+3. **shard** (one task per shard): its lines and every source, less those
+   left out, are decoded, replayed and reconciled with the core's public
+   functions, and the report's pieces are written sorted. Propositions
+   linked by a shared claim id are moved into one shard first (a claim id
+   names one claim across the whole log, so its rivals must meet), which
+   makes each shard's reconciliation exactly the whole log's, restricted to
+   its propositions.
 
 The caller then streams a merge of the shards' sorted pieces (propositions and
 contradictions by key, anomalies by ``(kind, event, detail)``) through
@@ -38,6 +40,8 @@ reports the first one it met, and the caller raises the first in reading order
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import hashlib
 import heapq
 import os
 import pickle
@@ -89,17 +93,21 @@ CHUNK_BYTES: Final = 32 * 2**20
 SHARD_BYTES: Final = 24 * 2**20
 """Bytes of log per shard: what bounds one shard's memory (about 150 MB)."""
 
-_MAGIC: Final = b"discrepancy-shard v1\n"
+_MAGIC: Final = b"discrepancy-shard v2\n"
 _BOM: Final = b"\xef\xbb\xbf"
 _BATCH: Final = 4096
 _BATCH_BYTES: Final = 64 * 1024
 # A batch is at most _BATCH items or about _BATCH_BYTES of their last field (the
 # line, or the piece of report): the caller's merge holds one batch per shard.
 
-# A record of steps 1 and 2: (file index, byte offset, event id or None, route, line).
+# A line as steps 1 and 3 pass it on: (file index, byte offset, line). The offset of
+# a durable log's line is its line number (it is read whole, by one task).
+_Line: TypeAlias = tuple[int, int, bytes]
+# An event id as step 1 files it for step 2: (event id, file index, offset, route,
+# digest of the line, the line itself if from a durable log else b"").
 # route: a shard number, or _SOURCES for a source line.
 _SOURCES: Final = -1
-_Record: TypeAlias = tuple[int, int, "str | None", int, bytes]
+_Id: TypeAlias = tuple[str, int, int, int, bytes, bytes]
 _Section: TypeAlias = tuple[str, int, int]  # (file, offset, length)
 _Failure: TypeAlias = tuple[tuple[int, int], DiscrepancyError]  # ((file index, offset), error)
 
@@ -197,7 +205,11 @@ def _line_number(path: str, offset: int) -> int:
 
 
 def _write_section(handle: Any, items: Iterable[Any], path: str) -> _Section:
-    """Append ``items`` as pickled batches; where they are."""
+    """Append ``items`` as pickled batches; where they are.
+
+    A batch holds at most ``_BATCH`` items and about ``_BATCH_BYTES`` of their
+    last fields (bytes): the merge of report pieces holds one batch per shard.
+    """
     start = handle.tell()
     batch: list[Any] = []
     size = 0
@@ -210,6 +222,18 @@ def _write_section(handle: Any, items: Iterable[Any], path: str) -> _Section:
             size = 0
     if batch:
         pickle.dump(batch, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path, start, handle.tell() - start
+
+
+def _write_list(handle: Any, items: list[Any], path: str) -> _Section:
+    """Append ``items`` as pickled batches of ``_BATCH``; where they are.
+
+    For the lines and ids that one task reads whole, where a batch's bytes
+    need no bound.
+    """
+    start = handle.tell()
+    for first in range(0, len(items), _BATCH):
+        pickle.dump(items[first : first + _BATCH], handle, protocol=pickle.HIGHEST_PROTOCOL)
     return path, start, handle.tell() - start
 
 
@@ -245,51 +269,86 @@ def _read_section(section: _Section) -> Iterator[Any]:
 
 @attrs.frozen(kw_only=True)
 class Routed:
-    """What a routing task wrote: per id bucket, its lines and its claim ids."""
+    """What a routing task wrote: its lines per shard, and per id bucket its ids."""
 
     lines: tuple[_Section, ...]
+    """The task's lines of each shard (proposition events, and the malformed in shard 0)."""
+    sources: _Section
+    """The task's source lines, which every shard reads."""
+    ids: tuple[_Section, ...]
     claims: tuple[_Section, ...]
     failure: _Failure | None = None
 
 
 def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
-    """Step 1 for one chunk: file each line by event id, each claim id by claim id."""
-    lines: list[list[_Record]] = [[] for _ in range(layout.buckets)]
+    """Step 1 for one chunk: each line to its shard, its id and claim id to their buckets."""
+    lines: list[list[_Line]] = [[] for _ in range(layout.shards)]
+    sources: list[_Line] = []
+    ids: list[list[_Id]] = [[] for _ in range(layout.buckets)]
     claims: list[list[tuple[str, str]]] = [[] for _ in range(layout.buckets)]
-    buckets, shards = layout.buckets, layout.shards
+    file_index, buckets = chunk.file_index, layout.buckets
+    shard_of: dict[str, int] = {}
     with paused_gc():
         try:
             for offset, line in _chunk_records(chunk):
-                try:
-                    obj = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    obj = None
-                event_id = obj.get("id") if type(obj) is dict else None
-                if type(event_id) is not str:
-                    # Malformed: step 3 decodes it and names what is wrong.
-                    lines[0].append((chunk.file_index, offset, None, 0, line))
-                    continue
-                assert type(obj) is dict
-                proposition = obj.get("proposition")
-                if obj.get("type") == "source":
-                    route = _SOURCES
-                elif type(proposition) is str:
-                    route = _route(proposition, shards)
-                    claim = obj.get("claim")
-                    if obj.get("type") == "claim" and type(claim) is str:
-                        claims[_route(claim, buckets)].append((claim, proposition))
-                else:
-                    route = 0
-                lines[_route(event_id, buckets)].append(
-                    (chunk.file_index, offset, event_id, route, line)
-                )
+                event_id, route = _destination(line, layout, claims, shard_of)
+                (sources if route == _SOURCES else lines[route]).append((file_index, offset, line))
+                if event_id is not None:
+                    # A durable log's lines are not where its offsets say (they are
+                    # line numbers): its ids carry the line, in case it is a variant.
+                    ids[_route(event_id, buckets)].append(
+                        (event_id, file_index, offset, route, _digest(line), line * chunk.durable)
+                    )
         except DiscrepancyError as exc:  # a durable log's chain broke
-            return Routed(lines=(), claims=(), failure=((chunk.file_index, 0), exc))
+            empty = ("", 0, 0)
+            return Routed(
+                lines=(), sources=empty, ids=(), claims=(), failure=((file_index, 0), exc)
+            )
         path = os.path.join(layout.directory, f"route-{task}")
         with _open_parts(path) as handle:
-            line_sections = tuple(_write_section(handle, part, path) for part in lines)
-            claim_sections = tuple(_write_section(handle, part, path) for part in claims)
-    return Routed(lines=line_sections, claims=claim_sections)
+            line_sections = tuple(_write_list(handle, part, path) for part in lines)
+            source_section = _write_list(handle, sources, path)
+        path = os.path.join(layout.directory, f"ids-{task}")
+        with _open_parts(path) as handle:
+            id_sections = tuple(_write_list(handle, part, path) for part in ids)
+            claim_sections = tuple(_write_list(handle, part, path) for part in claims)
+    return Routed(
+        lines=line_sections, sources=source_section, ids=id_sections, claims=claim_sections
+    )
+
+
+def _destination(
+    line: bytes, layout: Layout, claims: list[list[tuple[str, str]]], shard_of: dict[str, int]
+) -> tuple[str | None, int]:
+    """``(event id, route)`` of a line (the id None if malformed); files its claim id.
+
+    ``shard_of``: the shards of propositions met so far, for the next lines.
+    """
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None, 0  # step 3 decodes it and names what is wrong
+    event_id = obj.get("id") if type(obj) is dict else None
+    if type(event_id) is not str:
+        return None, 0
+    proposition = obj.get("proposition")
+    if obj.get("type") == "source":
+        return event_id, _SOURCES
+    if type(proposition) is not str:
+        return event_id, 0
+    claim = obj.get("claim")
+    if obj.get("type") == "claim" and type(claim) is str:
+        claims[_route(claim, layout.buckets)].append((claim, proposition))
+    route = shard_of.get(proposition)
+    if route is None:
+        route = shard_of[proposition] = _route(proposition, layout.shards)
+    return event_id, route
+
+
+def _digest(line: bytes) -> bytes:
+    """What tells lines apart: byte-identical lines share it, and different lines
+    share it only by a 128-bit BLAKE2b collision."""
+    return hashlib.blake2b(line, digest_size=16).digest()
 
 
 def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
@@ -314,10 +373,11 @@ def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
 
 @attrs.frozen(kw_only=True)
 class Picked:
-    """What a picking task wrote: kept lines per shard and for every shard (sources)."""
+    """What a picking task wrote: the lines the shards leave out, and ``id-reused``."""
 
-    shards: tuple[_Section, ...]
-    sources: _Section
+    dropped: tuple[_Section, ...]
+    """Per shard, ``(file index, offset)`` of lines whose id another line keeps."""
+    dropped_sources: _Section
     anomalies: _Section
     links: tuple[tuple[str, str], ...]
     """Pairs of propositions that share a claim id."""
@@ -325,45 +385,41 @@ class Picked:
 
 
 def pick_bucket(
-    lines: Sequence[_Section], claims: Sequence[_Section], layout: Layout, task: int
+    ids: Sequence[_Section], claims: Sequence[_Section], layout: Layout, task: int
 ) -> Picked:
-    """Step 2 for one id bucket: the kept variant of every event id, filed by shard."""
+    """Step 2 for one id bucket: the kept line of every event id; the others dropped.
+
+    Of byte-identical lines the first in reading order is kept; an id seen with
+    different lines is settled by :func:`_pick_variant`.
+    """
     with paused_gc():
-        first: dict[str, _Record] = {}
-        variants: dict[str, list[_Record]] = {}
-        malformed: list[_Record] = []
-        for section in lines:
+        first: dict[str, _Id] = {}
+        variants: dict[str, list[_Id]] = {}
+        dropped: list[list[tuple[int, int]]] = [[] for _ in range(layout.shards + 1)]
+        for section in ids:  # in reading order: tasks in order, offsets rising
             for record in _read_section(section):
-                event_id = record[2]
-                if event_id is None:
-                    malformed.append(record)
+                seen = first.setdefault(record[0], record)
+                if seen is record:
                     continue
-                seen = first.get(event_id)
-                if seen is None:
-                    first[event_id] = record
-                elif seen[4] != record[4]:
-                    variants.setdefault(event_id, [seen]).append(record)
+                if seen[4] == record[4]:
+                    dropped[record[3]].append((record[1], record[2]))
+                else:
+                    variants.setdefault(record[0], [seen]).append(record)
         failures: list[_Failure] = []
         anomalies: list[tuple[tuple[str, str, str], bytes]] = []
         for event_id, records in variants.items():
             kept = _pick_variant(event_id, records, layout, anomalies, failures)
-            if kept is None:
-                del first[event_id]
-            else:
-                first[event_id] = kept
-        by_shard: list[list[_Record]] = [[] for _ in range(layout.shards)]
-        sources: list[_Record] = []
-        for record in [*first.values(), *malformed]:
-            (sources if record[3] == _SOURCES else by_shard[record[3]]).append(record)
+            dropped_here = [r for r in records if r is not kept]
+            for record in dropped_here:
+                dropped[record[3]].append((record[1], record[2]))
         anomalies.sort(key=lambda item: item[0])
         path = os.path.join(layout.directory, f"pick-{task}")
         with _open_parts(path) as handle:
-            shard_sections = tuple(_write_section(handle, part, path) for part in by_shard)
-            source_section = _write_section(handle, sources, path)
+            sections = tuple(_write_list(handle, part, path) for part in dropped)
             anomaly_section = _write_section(handle, anomalies, path)
         return Picked(
-            shards=shard_sections,
-            sources=source_section,
+            dropped=sections[:-1],
+            dropped_sources=sections[-1],  # _SOURCES is -1: the last list
             anomalies=anomaly_section,
             links=_links(claims),
             failure=min(failures, key=lambda f: f[0]) if failures else None,
@@ -372,21 +428,21 @@ def pick_bucket(
 
 def _pick_variant(
     event_id: str,
-    records: list[_Record],
+    records: list[_Id],
     layout: Layout,
     anomalies: list[tuple[tuple[str, str, str], bytes]],
     failures: list[_Failure],
-) -> _Record | None:
-    """The kept line of an id seen with different lines; its ``id-reused`` anomaly.
+) -> _Id | None:
+    """The kept record of an id seen with different lines; its ``id-reused`` anomaly.
 
     The variants alone are replayed and reconciled, so the choice (the smallest
     ``(recorded_at, canonical bytes)`` of those ``as_of`` allows) and the
     anomaly are the core's own.
     """
-    decoded: dict[int, _Record] = {}
+    decoded: dict[int, _Id] = {}
     events: list[Event] = []
     for record in records:
-        event = _decode(record, layout, failures)
+        event = _decode((record[1], record[2], _variant_line(record, layout)), layout, failures)
         if event is not None and (
             layout.as_of_key is None or event.recorded_at.key <= layout.as_of_key
         ):
@@ -403,6 +459,16 @@ def _pick_variant(
     return decoded[id(kept)]
 
 
+def _variant_line(record: _Id, layout: Layout) -> bytes:
+    """The line of an id record: carried (a durable log's), or read where it starts."""
+    if record[5]:
+        return record[5]
+    with open(_paths(layout)[record[1]], "rb") as handle:
+        handle.seek(record[2])
+        line = handle.readline()
+    return line[:-1] if line.endswith(b"\n") else line
+
+
 def _links(claims: Sequence[_Section]) -> tuple[tuple[str, str], ...]:
     """Pairs of different propositions that one claim id is claimed under."""
     proposition_of: dict[str, str] = {}
@@ -415,9 +481,9 @@ def _links(claims: Sequence[_Section]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(links))
 
 
-def _decode(record: _Record, layout: Layout, failures: list[_Failure]) -> Event | None:
-    """The event of a record, or None with its located error added to ``failures``."""
-    file_index, offset, _, _, line = record
+def _decode(record: _Line, layout: Layout, failures: list[_Failure]) -> Event | None:
+    """The event of a line, or None with its located error added to ``failures``."""
+    file_index, offset, line = record
     try:
         return decode_line(line)
     except LogDecodeError as exc:
@@ -485,6 +551,7 @@ def replay_shard(
     own: Sequence[_Section],
     sources: Sequence[_Section],
     incoming: Sequence[_Section],
+    dropped: Sequence[_Section],
     moved: dict[str, int],
     layout: Layout,
     *,
@@ -493,12 +560,16 @@ def replay_shard(
     """Step 3 for one shard: decode, replay, reconcile, write the sorted pieces.
 
     ``incoming`` are other shards' sections holding propositions ``moved``
-    here. With ``check_only`` (another task already met a malformed line) the
-    lines are only decoded, so that the first malformed line is still found.
+    here; ``dropped``, where the lines are that the pick step left out. With
+    ``check_only`` (another task already met a malformed line) the lines are
+    only decoded, so that the first malformed line is still found.
     """
     failures: list[_Failure] = []
     with paused_gc():
-        events, source_count = _shard_events(shard, own, sources, incoming, moved, layout, failures)
+        left_out = {key for section in dropped for key in _read_section(section)}
+        events, source_count = _shard_events(
+            shard, (own, sources, incoming), left_out, moved, layout, failures
+        )
         path = os.path.join(layout.directory, f"shard-{shard}")
         if failures or check_only:
             empty = (path, 0, 0)
@@ -559,19 +630,25 @@ def _disagreements(
 
 def _shard_events(
     shard: int,
-    own: Sequence[_Section],
-    sources: Sequence[_Section],
-    incoming: Sequence[_Section],
+    parts: tuple[Sequence[_Section], Sequence[_Section], Sequence[_Section]],
+    left_out: set[tuple[int, int]],
     moved: dict[str, int],
     layout: Layout,
     failures: list[_Failure],
 ) -> tuple[list[Event], int]:
-    """The shard's events that ``as_of`` allows, and how many are sources."""
+    """The shard's events that ``as_of`` allows, and how many are sources.
+
+    ``parts``: the shard's own sections, every source section, and the other
+    shards' sections that hold propositions moved here.
+    """
     key = layout.as_of_key
     events: list[Event] = []
     source_count = 0
+    own, sources, incoming = parts
     for section in sources:
         for record in _read_section(section):
+            if left_out and (record[0], record[1]) in left_out:
+                continue
             event = _decode(record, layout, failures)
             if event is not None and (key is None or event.recorded_at.key <= key):
                 events.append(event)
@@ -579,6 +656,8 @@ def _shard_events(
     for sections, home in ((own, True), (incoming, False)):
         for section in sections:
             for record in _read_section(section):
+                if left_out and (record[0], record[1]) in left_out:
+                    continue
                 event = _decode(record, layout, failures)
                 if event is None or (key is not None and event.recorded_at.key > key):
                     continue
@@ -620,43 +699,33 @@ def pool_runner(pool: cf.Executor, advance: Callable[[int], None] | None = None)
 def run_steps(
     chunks: Sequence[Chunk], layout: Layout, run: Runner
 ) -> tuple[list[Picked], list[Replayed]]:
-    """Steps 1 to 3; raises the first malformed line in reading order, if any."""
+    """Steps 1 to 3; raises the first malformed line in reading order, if any.
+
+    Each step's parts are removed as soon as no later step reads them, so the
+    parts on disk stay near one copy of the logs.
+    """
     started = time.perf_counter()
     routed: list[Routed] = run(route_chunk, [(c, layout, i) for i, c in enumerate(chunks)])
     _log.debug("shard_step", step="route", tasks=len(chunks), seconds=_since(started))
     started = time.perf_counter()
     failures = [r.failure for r in routed if r.failure is not None]
+    done = [r for r in routed if r.failure is None]
     picked: list[Picked] = run(
         pick_bucket,
         [
-            (
-                [r.lines[b] for r in routed if r.lines],
-                [r.claims[b] for r in routed if r.claims],
-                layout,
-                b,
-            )
+            ([r.ids[b] for r in done], [r.claims[b] for r in done], layout, b)
             for b in range(layout.buckets)
         ],
     )
+    _remove(layout, "ids", len(chunks))
     failures.extend(p.failure for p in picked if p.failure is not None)
     _log.debug("shard_step", step="pick", tasks=layout.buckets, seconds=_since(started))
     started = time.perf_counter()
     moved = moves((link for p in picked for link in p.links), layout.shards)
-    sources = [p.sources for p in picked]
-    calls = []
-    for shard in range(layout.shards):
-        homes = {_route(k, layout.shards) for k, target in moved.items() if target == shard}
-        calls.append(
-            (
-                shard,
-                [p.shards[shard] for p in picked],
-                sources,
-                [p.shards[home] for p in picked for home in sorted(homes)],
-                moved,
-                layout,
-            )
-        )
-    replayed: list[Replayed] = run(_replay_shard_call(bool(failures)), calls)
+    replayed: list[Replayed] = run(
+        _replay_shard_call(bool(failures)), _shard_calls(done, picked, moved, layout)
+    )
+    _remove(layout, "route", len(chunks))
     failures.extend(r.failure for r in replayed if r.failure is not None)
     _log.debug(
         "shard_step", step="shard", tasks=layout.shards, moved=len(moved), seconds=_since(started)
@@ -664,6 +733,36 @@ def run_steps(
     if failures:
         raise min(failures, key=lambda f: f[0])[1]
     return picked, replayed
+
+
+def _shard_calls(
+    routed: Sequence[Routed], picked: Sequence[Picked], moved: dict[str, int], layout: Layout
+) -> list[tuple[Any, ...]]:
+    """The arguments of :func:`replay_shard` for every shard."""
+    sources = [r.sources for r in routed]
+    calls = []
+    for shard in range(layout.shards):
+        homes = sorted({_route(k, layout.shards) for k, to in moved.items() if to == shard})
+        dropped = [p.dropped[s] for p in picked for s in (shard, *homes)]
+        calls.append(
+            (
+                shard,
+                [r.lines[shard] for r in routed],
+                sources,
+                [r.lines[home] for r in routed for home in homes],
+                [*dropped, *(p.dropped_sources for p in picked)],
+                moved,
+                layout,
+            )
+        )
+    return calls
+
+
+def _remove(layout: Layout, kind: str, tasks: int) -> None:
+    """Remove the parts of one kind that no later step reads."""
+    for task in range(tasks):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(layout.directory, f"{kind}-{task}"))
 
 
 def _since(started: float) -> float:

@@ -145,6 +145,25 @@ def test_a_durable_log_is_checked_and_replayed(tmp_path: Path, generated: list[P
     assert str(sharded.value) == str(single.value)
 
 
+def test_variants_of_a_durable_log_s_ids_are_picked_as_in_one_process(
+    tmp_path: Path, generated: list[Path]
+) -> None:
+    """A durable log's lines travel with their ids (its offsets are line numbers):
+    an id re-used with other content in a plain log is settled from them."""
+    durable = tmp_path / "durable.log"
+    _durable(durable, generated[0], 400)
+    lines = generated[0].read_bytes().splitlines(keepends=True)[:400]
+    claims = [line for line in lines if b'"type":"claim"' in line][:40]
+    variants = [line.replace(b'"recorded_at":"2025', b'"recorded_at":"2024') for line in claims]
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(b"".join([*variants[:20], *lines[:30], *variants[20:]]))
+    paths = [plain, durable, generated[1]]
+    expected = _single(paths)
+    assert expected.count(b'"id-reused"') >= 20
+    for jobs in (1, 2):
+        assert _sharded(paths, jobs=jobs, shards=3, chunk_bytes=2000) == expected
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_malformed_line_is_located_and_no_part_is_left(
     tmp_path: Path, generated: list[Path], jobs: int
