@@ -178,7 +178,10 @@ def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
 
     This is the one place the sharded replay reads log lines: a line belongs
     to the chunk its first byte lies in, a BOM at the start of a file is
-    skipped, and a last line without ``\\n`` is read.
+    skipped, and a last line without ``\\n`` is read. A line that carries
+    ``"chain"`` is checked as the reading path checks it (a durable log whose
+    first line was damaged, never a reason to skip the check); the chunk is
+    searched once, so that a plain chunk costs nothing for it.
     """
     with open(chunk.path, "rb") as handle:
         begin, data = block_lines(handle, chunk.start, chunk.end)
@@ -187,11 +190,14 @@ def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
     if begin == 0 and data.startswith(_BOM):
         data = data[len(_BOM) :]
         begin = len(_BOM)
+    chained = b'"chain"' in data
     offset = begin
     for line in data.split(b"\n"):
         here = offset
         offset += len(line) + 1
         if line.strip():
+            if chained and b'"chain"' in line:
+                plain_event(line, name=chunk.path, line=_line_number(chunk.path, here), offset=here)
             yield here, line
 
 
@@ -353,19 +359,13 @@ def _digest(line: bytes) -> bytes:
 
 def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
     if not chunk.durable:
-        for offset, line in chunk_lines(chunk):
-            if b'"chain"' in line:
-                # The reading path's rule: a chained line in a plain log is a durable
-                # log whose first line was damaged, never a reason to skip the check.
-                plain_event(
-                    line, name=chunk.path, line=_line_number(chunk.path, offset), offset=offset
-                )
-            yield offset, line
-        return
+        return chunk_lines(chunk)
     # A durable log is checked line by line as it is read (seq and chain); its
     # events go on as their canonical bytes, which decode to the same events.
-    for number, event in enumerate(read_events(chunk.path), start=1):
-        yield number, canonical_bytes(event)
+    return (
+        (number, canonical_bytes(event))
+        for number, event in enumerate(read_events(chunk.path), start=1)
+    )
 
 
 # --- Step 2: pick --------------------------------------------------------------------
@@ -722,8 +722,8 @@ def run_steps(
     _log.debug("shard_step", step="pick", tasks=layout.buckets, seconds=_since(started))
     started = time.perf_counter()
     moved = moves((link for p in picked for link in p.links), layout.shards)
-    replayed: list[Replayed] = run(
-        _replay_shard_call(bool(failures)), _shard_calls(done, picked, moved, layout)
+    replayed = _largest_first(
+        run, _replay_shard_call(bool(failures)), _shard_calls(done, picked, moved, layout)
     )
     _remove(layout, "route", len(chunks))
     failures.extend(r.failure for r in replayed if r.failure is not None)
@@ -756,6 +756,20 @@ def _shard_calls(
             )
         )
     return calls
+
+
+def _largest_first(
+    run: Runner, fn: Callable[..., Replayed], calls: list[tuple[Any, ...]]
+) -> list[Replayed]:
+    """``run(fn, calls)`` with the shards of most bytes started first; results in order.
+
+    A shard holding a giant proposition takes several times the others: started
+    last, it would leave the other workers idle while it runs.
+    """
+    size = [sum(length for _, _, length in (*call[1], *call[3])) for call in calls]
+    order = sorted(range(len(calls)), key=lambda n: -size[n])
+    by_shard = dict(zip(order, run(fn, [calls[n] for n in order]), strict=True))
+    return [by_shard[n] for n in range(len(calls))]
 
 
 def _remove(layout: Layout, kind: str, tasks: int) -> None:
