@@ -43,11 +43,11 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
 import fsspec
-import structlog
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
 from discrepancy.collector import paused_gc
+from discrepancy.diagnostics import LibraryLogger
 from discrepancy.errors import DiscrepancyError, LogDecodeError, LogIntegrityError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
 from discrepancy.reading import BlockReader, block_lines, line_number_at
@@ -82,7 +82,7 @@ _LOCAL_SCHEDULERS: Final = frozenset(
     {"sync", "synchronous", "single-threaded", "threads", "processes"}
 )
 
-_log = structlog.get_logger(__name__)
+_log = LibraryLogger(__name__)
 
 Scheduler: TypeAlias = "str | Client | None"
 

@@ -30,10 +30,10 @@ from typing import BinaryIO, Final
 
 import attrs
 import orjson
-import structlog
 
 from discrepancy.codec import canonical_bytes, decode_event, encode_event
 from discrepancy.decide import Ledger
+from discrepancy.diagnostics import LibraryLogger
 from discrepancy.errors import (
     AppendRefused,
     ConcurrencyError,
@@ -71,7 +71,7 @@ SNAPSHOT_VERSION: Final = STATE_SNAPSHOT_VERSION
 """The snapshot format this code writes (it reads versions 1 and 2)."""
 
 _CATCH_UP_CHUNK: Final = 1 << 16
-_log = structlog.get_logger(__name__)
+_log = LibraryLogger(__name__)
 
 
 def durable_line(event: Event, seq: int, chain: str, *, batch: int | None = None) -> bytes:

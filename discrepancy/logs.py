@@ -18,9 +18,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-import structlog
-
 from discrepancy.collector import paused_gc
+from discrepancy.diagnostics import LibraryLogger
 from discrepancy.events import Event, Timestamp, instant_key
 from discrepancy.reading import LogTail, read_events, tail_events
 from discrepancy.snapshot import matching_snapshot
@@ -28,7 +27,7 @@ from discrepancy.state import State, evolve, replay
 
 __all__ = ["read_events", "read_paths", "replay_paths"]
 
-_log = structlog.get_logger(__name__)
+_log = LibraryLogger(__name__)
 
 
 def read_paths(

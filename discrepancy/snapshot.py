@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
-import structlog
 
+from discrepancy.diagnostics import LibraryLogger
 from discrepancy.errors import SnapshotMismatch
 from discrepancy.reading import LogTail, line_ending_at
 from discrepancy.state import State
@@ -35,7 +35,7 @@ STATE_SNAPSHOT_VERSION: Final = 2
 SNAPSHOT_SUFFIX: Final = ".snapshot"
 """``LOG.snapshot`` is the snapshot ``replay`` looks for beside ``LOG``."""
 
-_log = structlog.get_logger(__name__)
+_log = LibraryLogger(__name__)
 
 _ALLOWED: Final = frozenset({"discrepancy.events", "discrepancy.values", "discrepancy.state"})
 

@@ -34,6 +34,52 @@ def test_the_library_never_configures_logging_nor_leaves_the_collector_off() -> 
         [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    # (Unconfigured structlog prints events, the debug line of replay_paths among
-    # them, before the probe's own last line.)
-    assert done.stdout.strip().splitlines()[-1] == "clean"
+    # Nothing of the library's on standard output: unconfigured structlog would
+    # print replay_paths' debug line there (discrepancy.diagnostics).
+    assert done.stdout == "clean\n"
+
+
+DIAGNOSTICS = textwrap.dedent(
+    """
+    import structlog
+    from discrepancy.diagnostics import LibraryLogger
+    log = LibraryLogger("discrepancy.probe")
+    log.debug("probe_debug", n=1)
+    log.info("probe_info", n=2)
+    log.warning("probe_warning", n=3)
+    assert not structlog.is_configured()
+    """
+)
+
+
+def test_unconfigured_the_library_warns_on_stderr_and_says_nothing_else() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", DIAGNOSTICS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert "probe_warning" in done.stderr
+    assert "n=3" in done.stderr
+    assert "probe_debug" not in done.stderr
+    assert "probe_info" not in done.stderr
+
+
+def test_configured_every_event_goes_where_the_application_says() -> None:
+    from structlog.testing import capture_logs
+
+    from discrepancy.diagnostics import LibraryLogger
+
+    log = LibraryLogger("discrepancy.probe")
+    with capture_logs() as captured:
+        log.debug("probe_debug", n=1)
+        log.info("probe_info", n=2)
+        log.warning("probe_warning", n=3)
+    assert [(c["event"], c["log_level"], c["n"]) for c in captured] == [
+        ("probe_debug", "debug", 1),
+        ("probe_info", "info", 2),
+        ("probe_warning", "warning", 3),
+    ]
