@@ -51,6 +51,21 @@ def _name(path: str | Path) -> str:
     return "<stdin>" if str(path) == STDIN else str(path)
 
 
+def is_stream(path: str | Path) -> bool:
+    """Whether ``path`` is read as a stream: ``-``, a FIFO, a pipe or a device.
+
+    A stream has no size and cannot be read from an offset, so it cannot be
+    cut into chunks. A path that does not exist is not one (its reader names
+    the error).
+    """
+    if str(path) == STDIN:
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path)
+    except OSError:
+        return False
+
+
 def _open_fd(path: str | Path) -> int:
     """A file descriptor to read ``path`` from; located errors, never a hang."""
     if str(path) == STDIN:

@@ -56,15 +56,21 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 import orjson
-import structlog
 
 from discrepancy.codec import canonical_bytes, decode_line
 from discrepancy.collector import paused_gc
+from discrepancy.diagnostics import LibraryLogger
 from discrepancy.errors import DiscrepancyError, LogDecodeError
 from discrepancy.events import Event, Reopening, Resolution, Source, Timestamp, instant_key
 from discrepancy.logs import read_events
 from discrepancy.policy import PolicyName
-from discrepancy.reading import block_lines, is_durable_line, line_number_at, plain_event
+from discrepancy.reading import (
+    block_lines,
+    is_durable_line,
+    is_stream,
+    line_number_at,
+    plain_event,
+)
 from discrepancy.reconcile import Reconciliation, reconcile
 from discrepancy.reconcile.analysts import Disagreement, replaced_by
 from discrepancy.report import (
@@ -85,7 +91,7 @@ __all__ = [
     "write_sharded_report",
 ]
 
-_log = structlog.get_logger(__name__)
+_log = LibraryLogger(__name__)
 
 CHUNK_BYTES: Final = 32 * 2**20
 """Bytes of log per routing task."""
@@ -149,6 +155,12 @@ def plan(paths: Sequence[str | Path], chunk_bytes: int = CHUNK_BYTES) -> tuple[l
     total = 0
     for file_index, given in enumerate(paths):
         name = os.fspath(given)
+        if is_stream(name):
+            raise LogDecodeError(
+                "a stream (standard input, a FIFO or a pipe) cannot be cut into shards:"
+                " replay it in one process",
+                path="<stdin>" if name == "-" else name,
+            )
         try:
             size = os.path.getsize(name)
             with open(name, "rb") as handle:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import tempfile
+import threading
 import zlib
 from pathlib import Path
 
@@ -53,15 +56,19 @@ def _write(directory: str, files: list[bytes]) -> list[Path]:
 def _tally(files: list[bytes], shards: int) -> None:
     """Say which hard cases a drawn log reaches (``hypothesis --hypothesis-show-statistics``)."""
     seen_in: dict[str, set[int]] = {}
+    lines_of: dict[str, set[bytes]] = {}
     claim_props: dict[str, set[str]] = {}
     for n, data in enumerate(files):
         for line in data.splitlines():
             obj = orjson.loads(line)
             seen_in.setdefault(obj["id"], set()).add(n)
+            lines_of.setdefault(obj["id"], set()).add(line.strip())
             if obj["type"] == "claim":
                 claim_props.setdefault(obj["claim"], set()).add(obj["proposition"])
     if any(len(files) > 1 for files in seen_in.values()):
         event("one event id in several files")
+    if any(len(lines) > 1 for lines in lines_of.values()):
+        event("one event id with different lines (read back by the pick step)")
     for props in claim_props.values():
         homes = {zlib.crc32(p.encode()) % shards for p in props}
         if len(homes) > 1:
@@ -284,3 +291,57 @@ def test_shards_grow_with_the_log_in_multiples_of_the_jobs() -> None:
     assert shard.layout_for(5 * shard.SHARD_BYTES, 2) == (6, 6)
     assert shard.layout_for(5 * shard.SHARD_BYTES, 4) == (8, 8)
     assert shard.layout_for(10, 2, shards=3) == (3, 3)
+
+
+# --- Streams: standard input, FIFOs and pipes have no offsets to cut at --------------
+
+
+def _cli(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "discrepancy", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("options", [[], ["--jobs", "2"], ["--dask"]])
+def test_standard_input_is_replayed_in_one_process(
+    generated: list[Path], options: list[str]
+) -> None:
+    done = _cli(["replay", "--json", *options, "-"], stdin=generated[0].read_bytes())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == _single([generated[0]])
+    if options:  # asked for more than one process: told why not
+        assert b"replay_in_one_process" in done.stderr
+    else:
+        assert done.stderr == b""
+
+
+def test_a_fifo_with_jobs_is_replayed_whole_not_as_an_empty_log(
+    tmp_path: Path, generated: list[Path]
+) -> None:
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    data = generated[0].read_bytes()
+
+    def write() -> None:
+        with fifo.open("wb") as handle:
+            handle.write(data)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        done = _cli(["replay", "--json", "--jobs", "2", str(fifo)])
+    finally:
+        writer.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == _single([generated[0]])
+    assert b"cannot be cut into shards" in done.stderr
+
+
+def test_the_library_refuses_to_shard_a_stream() -> None:
+    with pytest.raises(LogDecodeError, match="cannot be cut into shards") as refused:
+        _sharded([Path("-")], jobs=1)
+    assert refused.value.path == "<stdin>"

@@ -9,16 +9,21 @@ from collections.abc import Iterator, Sequence
 from importlib.resources import as_file, files
 from typing import Any
 
+import structlog
+
 from discrepancy.cli._usage import UsageError
 from discrepancy.errors import DiscrepancyError
 from discrepancy.events import Event, Source, instant_key
 from discrepancy.history import kept_events
 from discrepancy.logs import replay_paths
 from discrepancy.progress import Progress, progress
+from discrepancy.reading import is_stream
 from discrepancy.reconcile import STATUSES, PropositionFinding, Reconciliation
 from discrepancy.state import State
 
 EXAMPLE = "border_clash.jsonl"
+
+_log = structlog.get_logger(__name__)
 
 
 def add_log_arguments(parser: Any, *, as_of: bool = True) -> None:
@@ -162,6 +167,13 @@ def load_state(args: argparse.Namespace, command: str) -> State:
     as_of = getattr(args, "as_of", None)
     check_timestamp("--as-of", as_of)
     on_dask = getattr(args, "dask", False)
+    if on_dask and any(is_stream(p) for p in args.logs):
+        _log.warning(
+            "replay_in_one_process",
+            reason="a stream (-, a FIFO or a pipe) cannot be read by Dask workers;"
+            " --dask is ignored",
+        )
+        on_dask = False
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
         paths = [*args.logs, *([example] if args.example else [])]
         if on_dask:

@@ -15,6 +15,7 @@ import structlog
 from discrepancy.cli._logs import EXAMPLE, check_timestamp
 from discrepancy.errors import DiscrepancyError
 from discrepancy.progress import progress
+from discrepancy.reading import is_stream
 from discrepancy.shard import task_count, write_sharded_report
 
 _log = structlog.get_logger(__name__)
@@ -48,6 +49,15 @@ def sharded_replay(args: argparse.Namespace, chosen: str) -> bool:
             )
         return False
     check_timestamp("--as-of", args.as_of)
+    if any(is_stream(p) for p in args.logs):
+        # Replayed in one process (load_state warns of an ignored --dask).
+        if args.jobs is not None and args.jobs > 1 and not args.dask:
+            _log.warning(
+                "replay_in_one_process",
+                reason="a stream (-, a FIFO or a pipe) cannot be cut into shards;"
+                " --jobs is ignored",
+            )
+        return False
     with as_file(files("discrepancy") / "examples" / EXAMPLE) as example:
         paths = [os.fspath(p) for p in [*args.logs, *([example] if args.example else [])]]
         if args.dask:
