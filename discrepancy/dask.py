@@ -462,24 +462,42 @@ def _client(address: str | None) -> Iterator[Client]:
 # --- The sharded report on Dask -------------------------------------------------------
 
 
-def dask_runner(client: Client, advance: Callable[[int], None] | None = None) -> Runner:
+def dask_runner(
+    client: Client, advance: Callable[[int], None] | None = None, *, window: int = 64
+) -> Runner:
     """Run the sharded replay's tasks on a cluster; only their small results come back.
 
     A task's result names the parts it wrote (files in the shared work
     directory), so what reaches this process is a few hundred bytes per task.
+    At most ``window`` tasks are submitted at a time: the others' arguments
+    are built as earlier tasks finish (see :class:`discrepancy.shard.Calls`).
     """
     from distributed import as_completed  # noqa: PLC0415 - only with a distributed scheduler
 
     def run(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-        futures = [client.submit(fn, *args, pure=False) for args in calls]
+        results: list[Any] = [None] * len(calls)
+        pending: dict[Any, tuple[Any, int]] = {}  # by task key
+
+        def submit(n: int) -> Any:
+            future = client.submit(fn, *calls[n], pure=False)
+            pending[future.key] = (future, n)
+            return future
+
+        started = min(len(calls), max(1, window))
+        queue = as_completed([submit(n) for n in range(started)])
         try:
-            for future in as_completed(futures):
-                future.result()
+            for future in queue:
+                _, n = pending.pop(future.key)
+                results[n] = future.result()
+                future.release()
                 if advance is not None:
                     advance(1)
-            return [f.result() for f in futures]
+                if started < len(calls):
+                    queue.add(submit(started))
+                    started += 1
+            return results
         finally:
-            for future in futures:
+            for future, _ in pending.values():
                 future.release()
 
     return run
@@ -511,7 +529,7 @@ def report_dask(
         as_of=as_of,
         jobs=workers,
         shards=shards,
-        runner=dask_runner(client, advance),
+        runner=dask_runner(client, advance, window=max(16, 4 * workers)),
         work_dir=work_dir,
     )
 

@@ -39,6 +39,7 @@ reports the first one it met, and the caller raises the first in reading order
 
 from __future__ import annotations
 
+import array
 import concurrent.futures as cf
 import contextlib
 import hashlib
@@ -52,7 +53,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, overload
 
 import attrs
 import orjson
@@ -255,6 +256,45 @@ def _write_list(handle: Any, items: list[Any], path: str) -> _Section:
     return path, start, handle.tell() - start
 
 
+@attrs.frozen(eq=False)
+class Sections:
+    """Consecutive sections of one part file: section ``n`` spans ``bounds[n]`` to
+    ``bounds[n + 1]``.
+
+    A route task writes one section per shard and per id bucket, so a replay
+    has tasks x shards of them; as tuples (about 120 bytes each) they took
+    400 MB of the caller at 100M events, here 8 bytes each.
+    """
+
+    path: str
+    bounds: array.array[int]
+
+    def __len__(self) -> int:
+        return max(0, len(self.bounds) - 1)
+
+    def __getitem__(self, n: int) -> _Section:
+        if not 0 <= n < len(self):
+            raise IndexError(n)
+        start = self.bounds[n]
+        return self.path, start, self.bounds[n + 1] - start
+
+    def length(self, n: int) -> int:
+        """The bytes of section ``n``."""
+        return self.bounds[n + 1] - self.bounds[n]
+
+
+_NO_SECTIONS: Final = Sections("", array.array("q"))
+
+
+def _write_lists(handle: Any, parts: Iterable[list[Any]], path: str) -> Sections:
+    """Append each of ``parts`` as a section (:func:`_write_list`), one after another."""
+    bounds = array.array("q", [handle.tell()])
+    for part in parts:
+        _write_list(handle, part, path)
+        bounds.append(handle.tell())
+    return Sections(path, bounds)
+
+
 def _open_parts(path: str) -> Any:
     handle = open(path, "wb")  # noqa: SIM115 - the caller closes it
     handle.write(_MAGIC)
@@ -289,12 +329,12 @@ def _read_section(section: _Section) -> Iterator[Any]:
 class Routed:
     """What a routing task wrote: its lines per shard, and per id bucket its ids."""
 
-    lines: tuple[_Section, ...]
+    lines: Sections
     """The task's lines of each shard (proposition events, and the malformed in shard 0)."""
     sources: _Section
     """The task's source lines, which every shard reads."""
-    ids: tuple[_Section, ...]
-    claims: tuple[_Section, ...]
+    ids: Sections
+    claims: Sections
     failure: _Failure | None = None
 
 
@@ -318,18 +358,21 @@ def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
                         (event_id, file_index, offset, route, _digest(line), line * chunk.durable)
                     )
         except DiscrepancyError as exc:  # a durable log's chain broke
-            empty = ("", 0, 0)
             return Routed(
-                lines=(), sources=empty, ids=(), claims=(), failure=((file_index, 0), exc)
+                lines=_NO_SECTIONS,
+                sources=("", 0, 0),
+                ids=_NO_SECTIONS,
+                claims=_NO_SECTIONS,
+                failure=((file_index, 0), exc),
             )
         path = os.path.join(layout.directory, f"route-{task}")
         with _open_parts(path) as handle:
-            line_sections = tuple(_write_list(handle, part, path) for part in lines)
+            line_sections = _write_lists(handle, lines, path)
             source_section = _write_list(handle, sources, path)
         path = os.path.join(layout.directory, f"ids-{task}")
         with _open_parts(path) as handle:
-            id_sections = tuple(_write_list(handle, part, path) for part in ids)
-            claim_sections = tuple(_write_list(handle, part, path) for part in claims)
+            id_sections = _write_lists(handle, ids, path)
+            claim_sections = _write_lists(handle, claims, path)
     return Routed(
         lines=line_sections, sources=source_section, ids=id_sections, claims=claim_sections
     )
@@ -387,7 +430,7 @@ def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
 class Picked:
     """What a picking task wrote: the lines the shards leave out, and ``id-reused``."""
 
-    dropped: tuple[_Section, ...]
+    dropped: Sections
     """Per shard, ``(file index, offset)`` of lines whose id another line keeps."""
     dropped_sources: _Section
     anomalies: _Section
@@ -427,11 +470,12 @@ def pick_bucket(
         anomalies.sort(key=lambda item: item[0])
         path = os.path.join(layout.directory, f"pick-{task}")
         with _open_parts(path) as handle:
-            sections = tuple(_write_list(handle, part, path) for part in dropped)
+            sections = _write_lists(handle, dropped[:-1], path)
+            dropped_sources = _write_list(handle, dropped[-1], path)  # _SOURCES is -1
             anomaly_section = _write_section(handle, anomalies, path)
         return Picked(
-            dropped=sections[:-1],
-            dropped_sources=sections[-1],  # _SOURCES is -1: the last list
+            dropped=sections,
+            dropped_sources=dropped_sources,
             anomalies=anomaly_section,
             links=_links(claims),
             failure=min(failures, key=lambda f: f[0]) if failures else None,
@@ -682,7 +726,41 @@ def _shard_events(
 # --- Running the steps ---------------------------------------------------------------
 
 Runner: TypeAlias = Callable[[Callable[..., Any], Sequence[tuple[Any, ...]]], list[Any]]
-"""Runs ``fn(*args)`` for every args tuple (in any order, anywhere); the results in order."""
+"""Runs ``fn(*args)`` for every args tuple (in any order, anywhere); the results in order.
+
+``calls`` is usually :class:`Calls`: a runner should read each item when it
+starts that task and keep only the tasks in flight."""
+
+WINDOW_PER_WORKER: Final = 2
+"""Tasks a pool keeps submitted per worker; the rest wait as arguments not yet built."""
+
+
+class Calls(Sequence[tuple[Any, ...]]):
+    """The arguments of ``count`` tasks, each built when a runner reads it.
+
+    A step's tasks each name one section of every task of the step before (a
+    shard reads its part of every route task's file), so building every
+    task's arguments at once would hold tasks x shards sections in the
+    caller, which grows with the square of the log's size.
+    """
+
+    def __init__(self, count: int, build: Callable[[int], tuple[Any, ...]]) -> None:
+        self._count = count
+        self._build = build
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, n: int) -> tuple[Any, ...]: ...
+    @overload
+    def __getitem__(self, n: slice) -> list[tuple[Any, ...]]: ...
+    def __getitem__(self, n: int | slice) -> tuple[Any, ...] | list[tuple[Any, ...]]:
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(self._count))]
+        if not 0 <= n < self._count:
+            raise IndexError(n)
+        return self._build(n)
 
 
 def inline_runner(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
@@ -690,20 +768,30 @@ def inline_runner(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> l
     return [fn(*args) for args in calls]
 
 
-def pool_runner(pool: cf.Executor, advance: Callable[[int], None] | None = None) -> Runner:
-    """Tasks on a :class:`concurrent.futures.Executor`; ``advance(1)`` as each finishes."""
+def pool_runner(
+    pool: cf.Executor, advance: Callable[[int], None] | None = None, *, window: int = 4
+) -> Runner:
+    """Tasks on a :class:`concurrent.futures.Executor`, at most ``window`` submitted at
+    a time (the others' arguments not yet built); ``advance(1)`` as each finishes."""
 
     def run(fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]]) -> list[Any]:
-        futures = [pool.submit(fn, *args) for args in calls]
+        results: list[Any] = [None] * len(calls)
+        pending: dict[cf.Future[Any], int] = {}
+        started = 0
         try:
-            for future in cf.as_completed(futures):
-                future.result()
-                if advance is not None:
-                    advance(1)
+            while started < len(calls) or pending:
+                while started < len(calls) and len(pending) < max(1, window):
+                    pending[pool.submit(fn, *calls[started])] = started
+                    started += 1
+                finished, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in finished:
+                    results[pending.pop(future)] = future.result()
+                    if advance is not None:
+                        advance(1)
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
-        return [f.result() for f in futures]
+        return results
 
     return run
 
@@ -724,10 +812,10 @@ def run_steps(
     done = [r for r in routed if r.failure is None]
     picked: list[Picked] = run(
         pick_bucket,
-        [
-            ([r.ids[b] for r in done], [r.claims[b] for r in done], layout, b)
-            for b in range(layout.buckets)
-        ],
+        Calls(
+            layout.buckets,
+            lambda b: ([r.ids[b] for r in done], [r.claims[b] for r in done], layout, b),
+        ),
     )
     _remove(layout, "ids", len(chunks))
     failures.extend(p.failure for p in picked if p.failure is not None)
@@ -735,7 +823,7 @@ def run_steps(
     started = time.perf_counter()
     moved = moves((link for p in picked for link in p.links), layout.shards)
     replayed = _largest_first(
-        run, _replay_shard_call(bool(failures)), _shard_calls(done, picked, moved, layout)
+        run, _replay_shard_call(bool(failures)), done, _shard_calls(done, picked, moved, layout)
     )
     _remove(layout, "route", len(chunks))
     failures.extend(r.failure for r in replayed if r.failure is not None)
@@ -749,38 +837,43 @@ def run_steps(
 
 def _shard_calls(
     routed: Sequence[Routed], picked: Sequence[Picked], moved: dict[str, int], layout: Layout
-) -> list[tuple[Any, ...]]:
-    """The arguments of :func:`replay_shard` for every shard."""
+) -> Calls:
+    """The arguments of :func:`replay_shard` for every shard, built as each starts."""
     sources = [r.sources for r in routed]
-    calls = []
-    for shard in range(layout.shards):
-        homes = sorted({_route(k, layout.shards) for k, to in moved.items() if to == shard})
+    dropped_sources = [p.dropped_sources for p in picked]
+    homes_of: dict[int, set[int]] = {}
+    for key, target in moved.items():
+        homes_of.setdefault(target, set()).add(_route(key, layout.shards))
+
+    def build(shard: int) -> tuple[Any, ...]:
+        homes = sorted(homes_of.get(shard, ()))
         dropped = [p.dropped[s] for p in picked for s in (shard, *homes)]
-        calls.append(
-            (
-                shard,
-                [r.lines[shard] for r in routed],
-                sources,
-                [r.lines[home] for r in routed for home in homes],
-                [*dropped, *(p.dropped_sources for p in picked)],
-                moved,
-                layout,
-            )
+        return (
+            shard,
+            [r.lines[shard] for r in routed],
+            sources,
+            [r.lines[home] for r in routed for home in homes],
+            [*dropped, *dropped_sources],
+            moved,
+            layout,
         )
-    return calls
+
+    return Calls(layout.shards, build)
 
 
 def _largest_first(
-    run: Runner, fn: Callable[..., Replayed], calls: list[tuple[Any, ...]]
+    run: Runner, fn: Callable[..., Replayed], routed: Sequence[Routed], calls: Calls
 ) -> list[Replayed]:
     """``run(fn, calls)`` with the shards of most bytes started first; results in order.
 
     A shard holding a giant proposition takes several times the others: started
-    last, it would leave the other workers idle while it runs.
+    last, it would leave the other workers idle while it runs. (The bytes are a
+    shard's own lines; propositions moved in by claim ids are few.)
     """
-    size = [sum(length for _, _, length in (*call[1], *call[3])) for call in calls]
+    size = [sum(r.lines.length(shard) for r in routed) for shard in range(len(calls))]
     order = sorted(range(len(calls)), key=lambda n: -size[n])
-    by_shard = dict(zip(order, run(fn, [calls[n] for n in order]), strict=True))
+    results = run(fn, Calls(len(calls), lambda n: calls[order[n]]))
+    by_shard = dict(zip(order, results, strict=True))
     return [by_shard[n] for n in range(len(calls))]
 
 
@@ -917,7 +1010,8 @@ def _run_locally(
         return run_steps(chunks, layout, _counting(inline_runner, advance))
     with cf.ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
         try:
-            return run_steps(chunks, layout, pool_runner(pool, advance))
+            run = pool_runner(pool, advance, window=WINDOW_PER_WORKER * jobs)
+            return run_steps(chunks, layout, run)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

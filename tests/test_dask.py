@@ -421,3 +421,24 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(
         err = capsys.readouterr().err
         assert err.count("\n") == 1
         assert err.startswith(f"discrepancy: cannot reach the Dask scheduler at {address}")
+
+
+def test_the_dask_runner_keeps_a_window_of_tasks_and_returns_results_in_order(
+    client: Client,
+) -> None:
+    import operator
+
+    from discrepancy.dask import dask_runner
+    from discrepancy.shard import Calls
+
+    built: list[int] = []
+
+    def build(n: int) -> tuple[int, int]:
+        built.append(n)
+        return (n, n)
+
+    finished: list[int] = []
+    run = dask_runner(client, finished.append, window=3)
+    assert run(operator.mul, Calls(12, build)) == [n * n for n in range(12)]
+    assert built == list(range(12))
+    assert len(finished) == 12

@@ -345,3 +345,28 @@ def test_the_library_refuses_to_shard_a_stream() -> None:
     with pytest.raises(LogDecodeError, match="cannot be cut into shards") as refused:
         _sharded([Path("-")], jobs=1)
     assert refused.value.path == "<stdin>"
+
+
+def test_a_pool_runner_builds_arguments_only_for_the_tasks_in_flight() -> None:
+    import concurrent.futures as cf
+    import time
+
+    built: list[int] = []
+    finished: list[int] = []
+
+    def build(n: int) -> tuple[int]:
+        built.append(n)
+        return (n,)
+
+    def task(n: int) -> int:
+        assert len(built) - len(finished) <= 2, "more arguments built than the window"
+        time.sleep(0.002)
+        return n * n
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        run = shard.pool_runner(pool, finished.append, window=2)
+        assert run(task, shard.Calls(20, build)) == [n * n for n in range(20)]
+    assert built == list(range(20))
+    assert shard.Calls(3, build)[1:] == [(1,), (2,)]
+    with pytest.raises(IndexError):
+        shard.Calls(3, build)[3]
