@@ -32,6 +32,12 @@ from pathlib import Path
 from typing import Any
 
 
+def _lines(path: Path) -> int:
+    """The lines of a given log (the header's count of events)."""
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
 def _run_measured(argv: list[str], out: str) -> dict[str, Any]:
     """Run ``argv`` with stdout to ``out``, in a wrapper that sees every descendant."""
     wrapper = (
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         paths = args.log or _generate(directory, args.events, args.seed, args.giants, args.files)
         names = [str(p) for p in paths]
         size = sum(p.stat().st_size for p in paths)
+        events = args.events if not args.log else sum(_lines(p) for p in paths)
         rows: list[dict[str, Any]] = []
         floor = _run_measured([sys.executable, "-c", _FLOOR, *names], os.devnull)
         rows.append({"row": "floor (orjson.loads)", **floor})
@@ -139,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"row": name, **result})
         machine = os.uname()
         print(
-            f"# {args.events:,} events in {len(paths)} file(s), {size / 2**20:,.0f} MiB; "
+            f"# {events:,} events in {len(paths)} file(s), {size / 2**20:,.0f} MiB; "
             f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.2f} at the end; "
             f"{machine.sysname} {machine.release}; {time.strftime('%Y-%m-%d %H:%M')}"
         )
