@@ -280,7 +280,7 @@ class Sections:
 
     def length(self, n: int) -> int:
         """The bytes of section ``n``."""
-        return self.bounds[n + 1] - self.bounds[n]
+        return self[n][2]
 
 
 _NO_SECTIONS: Final = Sections("", array.array("q"))
@@ -464,9 +464,9 @@ def pick_bucket(
         anomalies: list[tuple[tuple[str, str, str], bytes]] = []
         for event_id, records in variants.items():
             kept = _pick_variant(event_id, records, layout, anomalies, failures)
-            dropped_here = [r for r in records if r is not kept]
-            for record in dropped_here:
-                dropped[record[3]].append((record[1], record[2]))
+            for record in records:
+                if record is not kept:
+                    dropped[record[3]].append((record[1], record[2]))
         anomalies.sort(key=lambda item: item[0])
         path = os.path.join(layout.directory, f"pick-{task}")
         with _open_parts(path) as handle:
