@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -11,18 +10,12 @@ from typing import Any
 import pytest
 
 from discrepancy.generate import generate_lines
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from tests.bench_loader import load_benchmark
 
 
 def _load(name: str) -> Any:
-    """The module of ``benchmarks/<name>.py`` (the folder is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The module of ``benchmarks/<name>.py``."""
+    return load_benchmark(name)
 
 
 def test_the_replay_benchmark_measures_every_row(

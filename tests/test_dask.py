@@ -8,7 +8,6 @@ green.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import logging
 import random
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from discrepancy.logs import replay_paths
 from discrepancy.reconcile import reconcile
 from discrepancy.report import dumps, report
 from discrepancy.state import State, merge, replay
+from tests.bench_loader import load_benchmark
 
 AS_OF = "2025-10-12T13:30:00+02:00"  # 11:30Z: about half of the generated events
 
@@ -316,12 +316,7 @@ def test_cli_entry_starts_and_closes_its_own_cluster(logs: list[Path]) -> None:
 
 
 def test_the_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
-    path = Path(__file__).parent.parent / "benchmarks" / "bench_dask.py"
-    spec = importlib.util.spec_from_file_location("bench_dask", path)
-    assert spec is not None
-    assert spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("bench_dask")
     assert bench.main(["--events", "3000", "--files", "3", "--blocksize", "50000"]) == 0
     assert "# reports identical: yes" in capsys.readouterr().out
 

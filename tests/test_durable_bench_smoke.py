@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from tests.bench_loader import load_benchmark
 
 
 def test_the_durable_benchmark_measures_every_row(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("bench_durable", BENCHMARKS / "bench_durable.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("bench_durable")
     out = tmp_path / "bench.json"
     results = module.main(
         [

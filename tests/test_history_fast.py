@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from discrepancy.reconcile.analysts import disagreements
 from discrepancy.report import report
 from discrepancy.state import replay
 from discrepancy.summary import show_value
+from tests.bench_loader import load_benchmark
 from tests.builders import at, claim, reopen, source
 from tests.strategies import logs
 
@@ -187,13 +187,7 @@ def test_a_re_registration_that_moves_the_best_value_is_a_step() -> None:
 
 
 def test_the_explain_benchmark_runs(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_explain", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_explain.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_benchmark("bench_explain")
     out = tmp_path / "bench.json"
     rows = module.main(["--claims", "120", "--plain", "--json", str(out)])
     assert rows["events"] > 120

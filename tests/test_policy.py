@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from discrepancy.reconcile import reconcile, source_groups
 from discrepancy.state import replay
 from discrepancy.tabular import Columns, Normalise, read_table, surnames, table_events
 from discrepancy.values import Choice, Flag, Value, value_from_json
+from tests.bench_loader import load_benchmark
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 needs_datasets = pytest.mark.skipif(
@@ -305,14 +304,7 @@ def test_report_shows_reliability_only_under_learned() -> None:
 
 @needs_datasets
 def test_the_benchmark_runs_on_small_slices() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "evaluate", Path(__file__).resolve().parents[1] / "benchmarks" / "evaluate.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evaluate"] = module
-    spec.loader.exec_module(module)
+    module = load_benchmark("evaluate")
     for name in ("book", "flights", "weather"):
         result = module.evaluate(module.PREPARE[name](DATASETS, 3000))
         assert result["gold_items"] > 0

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -23,6 +20,7 @@ from discrepancy.policy import (
 )
 from discrepancy.reconcile import source_groups
 from discrepancy.values import Choice, value_from_json
+from tests.bench_loader import load_benchmark
 
 
 def pc(claim: str, source: str, value: Any, prop: str = "p", *confirmers: str) -> PolicyClaim:
@@ -41,14 +39,7 @@ def winner(claims: list[PolicyClaim], scores: Any, prop: str) -> Any:
 
 
 def _evaluate() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "evaluate.py"
-    spec = importlib.util.spec_from_file_location("evaluate", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evaluate"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("evaluate")
 
 
 # --- shrinkage and evidence -------------------------------------------------------------------

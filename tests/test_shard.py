@@ -25,6 +25,7 @@ from discrepancy.reconcile import reconcile
 from discrepancy.reconcile.analysts import disagreements
 from discrepancy.report import write_report
 from discrepancy.shard import write_sharded_report
+from tests.bench_loader import load_benchmark
 from tests.shard_strategies import split_logs
 from tests.strategies import TIMES
 
@@ -256,14 +257,8 @@ def test_the_progress_bar_shows_the_share_and_an_eta(monkeypatch: pytest.MonkeyP
 
 
 def test_the_shard_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
-    import importlib.util
 
-    path = Path(__file__).parent.parent / "benchmarks" / "bench_shard.py"
-    spec = importlib.util.spec_from_file_location("bench_shard", path)
-    assert spec is not None
-    assert spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("bench_shard")
     assert bench.main(["--events", "3000", "--files", "2", "--jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "replay --json --jobs 2" in out
