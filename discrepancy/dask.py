@@ -515,10 +515,11 @@ def report_dask(
 ) -> int:
     """Write the JSON report of the logs to ``stream``, its shards replayed on Dask.
 
-    The same three steps as :func:`discrepancy.shard.write_sharded_report`, as
-    Dask tasks: workers route, pick and replay shards and write the report's
-    sorted pieces to ``work_dir`` (which every worker and this process must
-    see: the system's temporary directory, fine for a ``LocalCluster``);
+    The same steps as :func:`discrepancy.shard.write_sharded_report`, as
+    Dask tasks: workers route, pick and replay shards and write (and past
+    ``FAN_IN`` shards, merge) the report's sorted pieces to ``work_dir``
+    (which every worker and this process must see: the system's temporary
+    directory, fine for a ``LocalCluster``);
     this process only merges the pieces, so its memory does not grow with the
     log. Byte for byte the single-process report. Returns the bytes written.
     """

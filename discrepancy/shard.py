@@ -44,6 +44,7 @@ import concurrent.futures as cf
 import contextlib
 import hashlib
 import heapq
+import itertools
 import os
 import pickle
 import shutil
@@ -100,6 +101,13 @@ CHUNK_BYTES: Final = 32 * 2**20
 SHARD_BYTES: Final = 24 * 2**20
 """Bytes of log per shard: what bounds one shard's memory (about 150 MB)."""
 
+FAN_IN: Final = 64
+"""Sorted sections one merge reads at once, holding a batch of each.
+
+More sections than this (a log of more than ``FAN_IN`` shards) are first
+merged in rounds of tasks, so that the caller's memory does not grow with the
+number of shards."""
+
 _MAGIC: Final = b"discrepancy-shard v2\n"
 _BOM: Final = b"\xef\xbb\xbf"
 _BATCH: Final = 4096
@@ -140,6 +148,8 @@ class Layout:
     directory: str
     as_of_key: str | None
     policy: PolicyName = "spec"
+    fan_in: int = FAN_IN
+    """Sorted sections one merge reads at once (see :func:`merge_rounds`)."""
 
 
 def _route(text: str, n: int) -> int:
@@ -796,10 +806,8 @@ def pool_runner(
     return run
 
 
-def run_steps(
-    chunks: Sequence[Chunk], layout: Layout, run: Runner
-) -> tuple[list[Picked], list[Replayed]]:
-    """Steps 1 to 3; raises the first malformed line in reading order, if any.
+def run_steps(chunks: Sequence[Chunk], layout: Layout, run: Runner) -> Pieces:
+    """Steps 1 to 4; raises the first malformed line in reading order, if any.
 
     Each step's parts are removed as soon as no later step reads them, so the
     parts on disk stay near one copy of the logs.
@@ -832,7 +840,10 @@ def run_steps(
     )
     if failures:
         raise min(failures, key=lambda f: f[0])[1]
-    return picked, replayed
+    started = time.perf_counter()
+    pieces, tasks = merge_rounds(_pieces(picked, replayed), layout, run)
+    _log.debug("shard_step", step="merge rounds", tasks=tasks, seconds=_since(started))
+    return pieces
 
 
 def _shard_calls(
@@ -896,29 +907,103 @@ def _check_shard(*args: Any) -> Replayed:
     return replay_shard(*args, check_only=True)
 
 
-def merge_pieces(
-    stream: Writable,
-    picked: Sequence[Picked],
-    replayed: Sequence[Replayed],
-    *,
-    as_of: str | None,
-) -> int:
-    """Write the report: a streaming merge of every shard's sorted pieces."""
-    events = sum(r.events for r in replayed) + (replayed[0].sources if replayed else 0)
+# --- Step 4: merge the sorted pieces --------------------------------------------------
 
-    def merged(sections: Iterable[_Section]) -> Iterator[bytes]:
-        streams = [_read_section(s) for s in sections]
-        for _, piece in heapq.merge(*streams, key=lambda item: item[0]):
-            yield piece
+_REPORT_PARTS: Final = ("anomalies", "contradictions", "disagreements", "propositions")
 
+
+@attrs.frozen(kw_only=True)
+class Pieces:
+    """Where the report's sorted pieces are: for each part, sections to merge in order."""
+
+    events: int
+    anomalies: tuple[_Section, ...]
+    contradictions: tuple[_Section, ...]
+    disagreements: tuple[_Section, ...]
+    propositions: tuple[_Section, ...]
+
+
+def _pieces(picked: Sequence[Picked], replayed: Sequence[Replayed]) -> Pieces:
+    return Pieces(
+        events=sum(r.events for r in replayed) + (replayed[0].sources if replayed else 0),
+        anomalies=(*(p.anomalies for p in picked), *(r.anomalies for r in replayed)),
+        contradictions=tuple(r.contradictions for r in replayed),
+        disagreements=tuple(r.disagreements for r in replayed),
+        propositions=tuple(r.propositions for r in replayed),
+    )
+
+
+def _merged(sections: Iterable[_Section]) -> Iterator[tuple[Any, bytes]]:
+    """The items of sorted sections as one sorted stream; ties in the sections' order."""
+    return heapq.merge(*(_read_section(s) for s in sections), key=lambda item: item[0])
+
+
+def merge_sections(sections: Sequence[_Section], path: str) -> _Section:
+    """A task of step 4: sorted ``sections`` merged into one section of a new ``path``."""
+    with _open_parts(path) as handle:
+        return _write_section(handle, _merged(sections), path)
+
+
+def merge_rounds(pieces: Pieces, layout: Layout, run: Runner) -> tuple[Pieces, int]:
+    """Step 4: ``pieces`` with no part in more than ``layout.fan_in`` sections; the tasks run.
+
+    Each round merges consecutive groups of ``fan_in`` sections, so the order of
+    equal keys is that of one merge of them all. The files a round has read
+    whole are removed.
+    """
+    tasks = 0
+    for round_number in itertools.count():
+        calls: list[tuple[Sequence[_Section], str]] = []
+        groups: dict[str, int] = {}
+        for part in _REPORT_PARTS:
+            sections: tuple[_Section, ...] = getattr(pieces, part)
+            if len(sections) > layout.fan_in:
+                starts = range(0, len(sections), layout.fan_in)
+                groups[part] = len(starts)
+                calls.extend(
+                    (
+                        sections[start : start + layout.fan_in],
+                        os.path.join(layout.directory, f"merge-{round_number}-{part}-{n}"),
+                    )
+                    for n, start in enumerate(starts)
+                )
+        if not calls:
+            return pieces, tasks
+        results = iter(run(merge_sections, calls))
+        merged: dict[str, Any] = {p: tuple(itertools.islice(results, n)) for p, n in groups.items()}
+        pieces, read = attrs.evolve(pieces, **merged), pieces
+        tasks += len(calls)
+        for path in _files(read) - _files(pieces):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _files(pieces: Pieces) -> set[str]:
+    return {s[0] for part in _REPORT_PARTS for s in getattr(pieces, part)}
+
+
+def merge_round_tasks(buckets: int, shards: int, fan_in: int) -> int:
+    """How many tasks :func:`merge_rounds` runs for a layout."""
+    tasks = 0
+    for count in (buckets + shards, shards, shards, shards):
+        left = count
+        while left > fan_in:
+            left = -(-left // fan_in)  # the groups of this round, the sections of the next
+            tasks += left
+    return tasks
+
+
+def merge_pieces(stream: Writable, pieces: Pieces, *, as_of: str | None) -> int:
+    """Write the report: a streaming merge of the sorted pieces (at most ``fan_in`` each)."""
     return write_pieces(
         stream,
         as_of=as_of,
-        events=events,
-        anomalies=merged([*(p.anomalies for p in picked), *(r.anomalies for r in replayed)]),
-        contradictions=merged(r.contradictions for r in replayed),
-        disagreements=merged(r.disagreements for r in replayed),
-        propositions=merged(r.propositions for r in replayed),
+        events=pieces.events,
+        anomalies=(piece for _, piece in _merged(pieces.anomalies)),
+        contradictions=(piece for _, piece in _merged(pieces.contradictions)),
+        disagreements=(piece for _, piece in _merged(pieces.disagreements)),
+        propositions=(piece for _, piece in _merged(pieces.propositions)),
     )
 
 
@@ -949,6 +1034,7 @@ def write_sharded_report(
     runner: Runner | None = None,
     advance: Callable[[int], None] | None = None,
     work_dir: str | Path | None = None,
+    fan_in: int = FAN_IN,
 ) -> int:
     """Write the JSON report of the logs' events to ``stream``, replayed in shards.
 
@@ -959,13 +1045,16 @@ def write_sharded_report(
     shards (and id buckets); by default enough that each holds about
     ``SHARD_BYTES`` of log, and at least ``jobs``. ``runner``: run the tasks
     elsewhere (see :mod:`discrepancy.dask`). ``advance(n)`` is called as each
-    task finishes, for a progress bar (3 steps of tasks; see :func:`task_count`).
+    task finishes, for a progress bar (4 steps of tasks; see :func:`task_count`).
     ``work_dir``: where the temporary directory of parts is made (the system's
-    temporary directory by default; every worker must see it). Returns the
-    number of bytes written.
+    temporary directory by default; every worker must see it). ``fan_in``:
+    how many sorted sections one merge reads at once (:data:`FAN_IN`). Returns
+    the number of bytes written.
     """
     if policy == "learned":
         raise ValueError("the learned policy learns over the whole log: replay it unsharded")
+    if fan_in < 2:
+        raise ValueError(f"a merge reads at least 2 sections at once, not {fan_in}")
     as_of_text = None if as_of is None else (as_of.text if isinstance(as_of, Timestamp) else as_of)
     as_of_key = None if as_of_text is None else instant_key(as_of_text)
     jobs = jobs or os.cpu_count() or 1
@@ -981,15 +1070,16 @@ def write_sharded_report(
             directory=directory,
             as_of_key=as_of_key,
             policy=policy,
+            fan_in=fan_in,
         )
         try:
-            picked, replayed = _run_locally(chunks, layout, jobs, runner, advance)
+            pieces = _run_locally(chunks, layout, jobs, runner, advance)
         except OSError as exc:  # the parts could not be written or read: disk full, ...
             raise DiscrepancyError(
                 f"the sharded replay's temporary parts in {directory}: {exc.strerror or exc}"
             ) from None
         started = time.perf_counter()
-        written = merge_pieces(stream, picked, replayed, as_of=as_of_text)
+        written = merge_pieces(stream, pieces, as_of=as_of_text)
         _log.debug("shard_step", step="merge", bytes=written, seconds=_since(started))
         return written
     finally:
@@ -1002,7 +1092,7 @@ def _run_locally(
     jobs: int,
     runner: Runner | None,
     advance: Callable[[int], None] | None,
-) -> tuple[list[Picked], list[Replayed]]:
+) -> Pieces:
     """The steps on ``runner``, in this process (``jobs == 1``) or on a process pool."""
     if runner is not None:
         return run_steps(chunks, layout, runner)
@@ -1023,11 +1113,12 @@ def task_count(
     jobs: int,
     shards: int | None = None,
     chunk_bytes: int = CHUNK_BYTES,
+    fan_in: int = FAN_IN,
 ) -> int:
     """How many tasks :func:`write_sharded_report` will run (a progress bar's total)."""
     chunks, total = plan(paths, chunk_bytes)
     buckets, shard_count = layout_for(total, jobs, shards)
-    return len(chunks) + buckets + shard_count
+    return len(chunks) + buckets + shard_count + merge_round_tasks(buckets, shard_count, fan_in)
 
 
 def _ignore_interrupts() -> None:

@@ -83,17 +83,22 @@ def _tally(files: list[bytes], shards: int) -> None:
     st.integers(1, 6),
     st.sampled_from([None, *TIMES]),
     st.sampled_from([64, 400, 1 << 20]),
+    st.sampled_from([2, 3, shard.FAN_IN]),
 )
 def test_sharded_report_equals_single_process_report(
-    files: list[bytes], shards: int, as_of: str | None, chunk_bytes: int
+    files: list[bytes], shards: int, as_of: str | None, chunk_bytes: int, fan_in: int
 ) -> None:
     _tally(files, shards)
+    if shards > fan_in:
+        event("pieces merged in rounds")
     with tempfile.TemporaryDirectory() as directory:
         paths = _write(directory, files)
         expected = _single(paths, as_of)
         if b'"disagreements"' in expected:
             event("analysts disagree")
-        got = _sharded(paths, as_of=as_of, jobs=1, shards=shards, chunk_bytes=chunk_bytes)
+        got = _sharded(
+            paths, as_of=as_of, jobs=1, shards=shards, chunk_bytes=chunk_bytes, fan_in=fan_in
+        )
     assert got == expected
 
 
@@ -256,12 +261,56 @@ def test_the_progress_bar_shows_the_share_and_an_eta(monkeypatch: pytest.MonkeyP
         assert " 33.3% 10/30 ETA 0:04" in stream.getvalue()
 
 
+@pytest.mark.parametrize("fan_in", [2, 3, 5])
+def test_the_caller_merges_at_most_fan_in_sections(
+    generated: list[Path], monkeypatch: pytest.MonkeyPatch, fan_in: int
+) -> None:
+    widest: list[int] = []
+    left_over: list[set[str]] = []
+    original = shard.merge_pieces
+
+    def spy(stream: shard.Writable, pieces: shard.Pieces, *, as_of: str | None) -> int:
+        parts = (pieces.anomalies, pieces.contradictions, pieces.disagreements, pieces.propositions)
+        widest.append(max(len(sections) for sections in parts))
+        read = {s[0] for sections in parts for s in sections}
+        directory = os.path.dirname(next(iter(read)))
+        left_over.append({os.path.join(directory, f) for f in os.listdir(directory)} - read)
+        return original(stream, pieces, as_of=as_of)
+
+    monkeypatch.setattr(shard, "merge_pieces", spy)
+    work = tempfile.mkdtemp()
+    advanced: list[int] = []
+    got = _sharded(
+        generated, jobs=1, shards=7, fan_in=fan_in, work_dir=work, advance=advanced.append
+    )
+    assert got == _single(generated)
+    assert 2 <= widest[0] <= fan_in  # 7 shards and 7 buckets: rounds were needed
+    assert {os.path.basename(f) for f in left_over[0]} <= {"paths"}  # the rounds' inputs are gone
+    assert sum(advanced) == shard.task_count(generated, jobs=1, shards=7, fan_in=fan_in)
+    assert os.listdir(work) == []
+
+
+def test_a_fan_in_below_two_is_refused(generated: list[Path]) -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        _sharded(generated, jobs=1, fan_in=1)
+
+
 def test_the_shard_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
 
     bench = load_benchmark("bench_shard")
     assert bench.main(["--events", "3000", "--files", "2", "--jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "replay --json --jobs 2" in out
+    assert "# reports identical: yes" in out
+
+
+def test_the_merge_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
+    bench = load_benchmark("bench_merge")
+    argv = ["--events", "3000", "--shards", "3", "5", "--jobs", "1", "--fan-in", "2"]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "      5 rounds           2" in out
+    assert "      5 one merge       11" in out
     assert "# reports identical: yes" in out
 
 
