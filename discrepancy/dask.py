@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
+import dask.config
 import fsspec
 from dask.base import compute
 from dask.delayed import Delayed, delayed
@@ -432,6 +433,18 @@ def replay_dask_cli(paths: Sequence[str | Path], address: str | None, as_of: str
         return replay_dask(paths, as_of=as_of, scheduler=client)
 
 
+QUIET_WORKERS: Final[dict[str, object]] = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "2s",
+    "distributed.worker.profile.enabled": False,
+}
+"""The local cluster's periodic callbacks, made rare: every 20 ms a tick, every
+100 ms a memory reading, every 10 ms a profile sample took the GIL from the
+task and made the same replay work about 10% slower than in a plain process
+(docs/dask.md). A cluster given by address keeps its own configuration."""
+
+
 @contextmanager
 def _client(address: str | None) -> Iterator[Client]:
     """A client of the scheduler at ``address``, or of a new local cluster, closed after.
@@ -446,6 +459,7 @@ def _client(address: str | None) -> Iterator[Client]:
             yield client
         return
     with (
+        dask.config.set(QUIET_WORKERS),
         LocalCluster(
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,

@@ -19,10 +19,11 @@ import pytest
 pytest.importorskip("dask", reason="the dask extra is not installed")
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
+import dask.config
 from distributed import Client, LocalCluster
 
 from discrepancy.codec import canonical_bytes, decode_event
-from discrepancy.dask import _pack, _unpack, replay_dask, replay_dask_cli
+from discrepancy.dask import QUIET_WORKERS, _client, _pack, _unpack, replay_dask, replay_dask_cli
 from discrepancy.errors import LogDecodeError
 from discrepancy.logs import replay_paths
 from discrepancy.reconcile import reconcile
@@ -313,6 +314,16 @@ def test_cli_entry_with_an_address(logs: list[Path], client: Client) -> None:
 def test_cli_entry_starts_and_closes_its_own_cluster(logs: list[Path]) -> None:
     got = replay_dask_cli(logs, None, None)
     assert _report(got) == _report(replay_paths(logs))
+
+
+def test_the_local_cluster_s_workers_run_their_periodic_callbacks_rarely() -> None:
+    def settings() -> tuple[object, ...]:
+        return tuple(dask.config.get(key) for key in QUIET_WORKERS)
+
+    with _client(None) as client:
+        seen = set(client.run(settings).values())
+    assert seen == {tuple(QUIET_WORKERS.values())}
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # only inside
 
 
 def test_the_benchmark_runs_once_small(capsys: pytest.CaptureFixture[str]) -> None:
