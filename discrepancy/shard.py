@@ -2,7 +2,7 @@
 
 Reconciliation is local to a proposition once the source registry and the
 event-id rules are settled, so the JSON report (SPEC section 5) is built in
-three streaming steps, each a batch of independent tasks that a process pool
+streaming steps, each a batch of independent tasks that a process pool
 (:func:`write_sharded_report`) or Dask (:mod:`discrepancy.dask`) runs:
 
 1. **route** (one task per chunk of about ``CHUNK_BYTES`` of a log): every
@@ -25,10 +25,14 @@ three streaming steps, each a batch of independent tasks that a process pool
    makes each shard's reconciliation exactly the whole log's, restricted to
    its propositions.
 
-The caller then streams a merge of the shards' sorted pieces (propositions and
+4. **merge rounds** (past ``FAN_IN`` shards): the sorted sections of each part
+   of the report are merged ``FAN_IN`` at a time until at most ``FAN_IN`` are left.
+
+The caller then streams a merge of the sorted pieces (propositions and
 contradictions by key, anomalies by ``(kind, event, detail)``) through
 :func:`discrepancy.report.write_pieces`, the writer the single-process report
-uses: no process holds more than one shard, and the bytes are the same.
+uses: no process holds more than one shard or ``FAN_IN`` batches of pieces,
+and the bytes are the same.
 
 The intermediate files are private, versioned (``_MAGIC``) and live in a
 temporary directory that is removed afterwards, also on an error or Ctrl-C.
@@ -951,8 +955,8 @@ def merge_rounds(pieces: Pieces, layout: Layout, run: Runner) -> tuple[Pieces, i
     equal keys is that of one merge of them all. The files a round has read
     whole are removed.
     """
-    tasks = 0
-    for round_number in itertools.count():
+    tasks = round_number = 0
+    while True:
         calls: list[tuple[Sequence[_Section], str]] = []
         groups: dict[str, int] = {}
         for part in _REPORT_PARTS:
@@ -976,7 +980,7 @@ def merge_rounds(pieces: Pieces, layout: Layout, run: Runner) -> tuple[Pieces, i
         for path in _files(read) - _files(pieces):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path)
-    raise AssertionError("unreachable")  # pragma: no cover
+        round_number += 1
 
 
 def _files(pieces: Pieces) -> set[str]:
