@@ -20,6 +20,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
+from discrepancy.builders import builder
 from discrepancy.errors import LogDecodeError
 
 Number: TypeAlias = int | float
@@ -137,6 +138,9 @@ def _number(obj: object, field: str) -> Number:
     return obj
 
 
+_AMOUNT: Final = builder(Amount, "low high exact")
+
+
 def value_from_json(obj: object, *, field: str = "value") -> Value:
     """The value a decoded JSON object stands for (SPEC section 3).
 
@@ -144,6 +148,17 @@ def value_from_json(obj: object, *, field: str = "value") -> Value:
     anything section 3 does not allow (null, NaN, lists, other objects,
     ``min`` greater than ``max``).
     """
+    if type(obj) is dict and len(obj) == 2:
+        # The common interval, two integers in range and in order, is built
+        # directly; anything else, and every error, takes the general path.
+        low, high = obj.get("min"), obj.get("max")
+        if type(low) is int and type(high) is int and _INT_MIN <= low <= high <= _INT_MAX:
+            return _AMOUNT(low, high, False)
+    return _value_generally(obj, field)
+
+
+def _value_generally(obj: object, field: str) -> Value:
+    """:func:`value_from_json` without its shortcut: the plain twin a property test checks."""
     if isinstance(obj, bool):
         return Flag(holds=obj)
     if isinstance(obj, str):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
 
 from discrepancy.errors import LogDecodeError
 from discrepancy.values import (
@@ -103,3 +106,26 @@ def test_compatibility_is_symmetric(a: object, b: object, is_compatible: bool) -
 )
 def test_entailment(a: object, b: object, entailed: bool) -> None:
     assert entails(a, b) is entailed  # type: ignore[arg-type]
+
+
+# --- the interval shortcut equals the general path ---------------------------------
+
+_EDGE = st.sampled_from([-(2**63), -(2**63) - 1, 2**64 - 1, 2**64, 0, 1, -1])
+_BOUND = st.one_of(_EDGE, st.integers(), st.floats(), st.booleans(), st.none(), st.text(max_size=2))
+
+
+@given(st.dictionaries(st.sampled_from(["min", "max", "mid"]), _BOUND, min_size=2, max_size=2))
+def test_the_interval_shortcut_equals_the_general_path(obj: dict[str, object]) -> None:
+    from discrepancy.values import _value_generally
+
+    def outcome(decode: Callable[[], object]) -> object:
+        try:
+            value = decode()
+        except LogDecodeError as exc:
+            return ("error", str(exc), exc.field)
+        assert isinstance(value, Amount)
+        return (type(value.low), value.low, type(value.high), value.high, value.exact)
+
+    fast = outcome(lambda: value_from_json(obj, field="v"))
+    event("shortcut taken" if fast[0] is int and type(obj.get("min")) is int else "general")
+    assert fast == outcome(lambda: _value_generally(obj, "v"))

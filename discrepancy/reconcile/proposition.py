@@ -17,6 +17,7 @@ from typing import Literal, TypeVar
 
 import attrs
 
+from discrepancy.builders import builder
 from discrepancy.events import Claim, Reopening, Resolution
 from discrepancy.reconcile.anomalies import kind_mismatch, supersedes_reference
 from discrepancy.reconcile.registry import Registry
@@ -246,6 +247,13 @@ def grade_rule(
     return (4, "contradicted") if contradicted else (3, "otherwise")
 
 
+_CLAIM_FINDING = builder(
+    ClaimFinding,
+    "claim event source value live credibility independently_supported contradicted"
+    " confirmed_by denied_by",
+)
+
+
 def _finding(
     claim: Claim,
     live: bool,
@@ -255,17 +263,18 @@ def _finding(
     registry: Registry,
 ) -> ClaimFinding:
     found = stances.get(claim.claim, NO_STANCES)
-    return ClaimFinding(
-        claim=claim.claim,
-        event=claim.id,
-        source=claim.source,
-        value=claim.value,
-        live=live,
-        credibility=credibility(claim, relations, resolution, registry) if live else None,
-        independently_supported=live and relations.supported[claim.claim],
-        contradicted=live and relations.contradicted[claim.claim],
-        confirmed_by=tuple(sorted(found.confirmers)) if found.confirmers else (),
-        denied_by=tuple(sorted({d.source for d in found.denials})) if found.denials else (),
+    claim_id = claim.claim
+    return _CLAIM_FINDING(
+        claim_id,
+        claim.id,
+        claim.source,
+        claim.value,
+        live,
+        grade_rule(claim, relations, resolution, registry)[0] if live else None,
+        live and relations.supported[claim_id],
+        live and relations.contradicted[claim_id],
+        tuple(sorted(found.confirmers)) if found.confirmers else (),
+        tuple(sorted({d.source for d in found.denials})) if found.denials else (),
     )
 
 
