@@ -142,6 +142,8 @@ def _gather(
 def _kind_of(claims: Sequence[Claim], resolutions: Sequence[Resolution]) -> ValueKind:
     """The kind of the earliest claim or, with no claim, of the earliest resolution."""
     earliest: Sequence[Claim] | Sequence[Resolution] = claims or resolutions
+    if len(earliest) == 1:
+        return earliest[0].value.kind
     return min((e.order, e.value.kind) for e in earliest)[1]
 
 

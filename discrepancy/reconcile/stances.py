@@ -40,25 +40,27 @@ def effective_stances(
 ) -> dict[str, Stances]:
     """Claim id -> its effective stances; the odd stances go to ``anomalies``."""
     found: dict[str, Stances] = {}
+    registered = registry.parties
     for claim_id, stance_events in stances.items():
         target = claim_of.get(claim_id)
         for stance in stance_events:
-            anomalies.extend(unknown_sources(stance, registry.parties))
+            if stance.source not in registered:  # (a stance names no other source)
+                anomalies.extend(unknown_sources(stance, registered))
             odd = stance_reference(stance, target)
             if odd is not None:
                 anomalies.append(odd)
                 continue
             assert target is not None  # stance_reference judged it
-            is_retraction = isinstance(stance, Retraction)
-            if stance.source == target.source and not is_retraction:
-                continue
+            retraction = isinstance(stance, Retraction)
+            if not retraction and stance.source == target.source:
+                continue  # the claimant's own confirmation or denial changes nothing
             held = found.get(claim_id)
             if held is None:
                 held = found[claim_id] = Stances()
-            if isinstance(stance, Confirmation):
-                held.confirmers.add(stance.source)
-            elif isinstance(stance, Denial):
-                held.denials.append(stance)
-            else:
+            if retraction:
                 held.retracted = True
+            elif isinstance(stance, Confirmation):
+                held.confirmers.add(stance.source)
+            else:
+                held.denials.append(stance)  # type: ignore[arg-type]
     return found

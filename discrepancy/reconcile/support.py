@@ -138,6 +138,7 @@ class Relations:
     """
 
     __slots__ = (
+        "_backer_groups",
         "_backers",
         "_by_source",
         "_group_lows",
@@ -169,6 +170,7 @@ class Relations:
         )
         self._group_lows: dict[int, tuple[list[Bound], list[Bound]]] = {}
         self._backers: dict[Point, set[str]] | None = None
+        self._backer_groups: dict[Point, set[int]] = {}
         self._groups: dict[Point, int] = {}
         self.supported: dict[str, bool] = {}
         self.contradicted: dict[str, bool] = {}
@@ -250,6 +252,7 @@ class Relations:
         relations._by_source = [(point, source)] if registered else []
         relations._groups = {}
         relations._backers = {point: {source} if registered else set()}
+        relations._backer_groups = {}
         relations._group_lows = {}
         relations._supported_span = None
         confirming = tuple(confirmers)
@@ -383,8 +386,11 @@ class Relations:
         point = self._points[claim]
         groups = self._registry.groups
         extra = {groups[s] for s in confirming if s in groups}
-        if self._backers is not None:  # the pairwise path: the backers themselves
-            return len({groups[s] for s in self._backers[point]} | extra)
+        if self._backers is not None:  # the pairwise path: the backers' groups
+            held = self._backer_groups.get(point)
+            if held is None:  # once per value, not per claim: the backers may be many
+                held = self._backer_groups[point] = {groups[s] for s in self._backers[point]}
+            return len(held | extra) if extra else len(held)
         if not extra:
             return self._groups[point]
         return self._groups[point] + sum(1 for g in extra if not self._group_inside(g, point))
