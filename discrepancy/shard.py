@@ -112,7 +112,7 @@ More sections than this (a log of more than ``FAN_IN`` shards) are first
 merged in rounds of tasks, so that the caller's memory does not grow with the
 number of shards."""
 
-_MAGIC: Final = b"discrepancy-shard v2\n"
+_MAGIC: Final = b"discrepancy-shard v3\n"
 _BOM: Final = b"\xef\xbb\xbf"
 _BATCH: Final = 4096
 _BATCH_BYTES: Final = 64 * 1024
@@ -122,11 +122,12 @@ _BATCH_BYTES: Final = 64 * 1024
 # A line as steps 1 and 3 pass it on: (file index, byte offset, line). The offset of
 # a durable log's line is its line number (it is read whole, by one task).
 _Line: TypeAlias = tuple[int, int, bytes]
-# An event id as step 1 files it for step 2: (event id, file index, offset, route,
-# digest of the line, the line itself if from a durable log else b"").
-# route: a shard number, or _SOURCES for a source line.
+# An event id as step 2 handles it: (event id, file index, offset, route, digest of
+# the line, the line itself if from a durable log else b""). route: a shard number,
+# or _SOURCES for a source line. Step 1 files them in columns (_IdColumns).
 _SOURCES: Final = -1
 _Id: TypeAlias = tuple[str, int, int, int, bytes, bytes]
+_DIGEST_SIZE: Final = 16
 _Section: TypeAlias = tuple[str, int, int]  # (file, offset, length)
 _Failure: TypeAlias = tuple[tuple[int, int], DiscrepancyError]  # ((file index, offset), error)
 
@@ -222,7 +223,7 @@ def chunk_lines(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
     for line in data.split(b"\n"):
         here = offset
         offset += len(line) + 1
-        if line.strip():
+        if line and not line.isspace():  # (strip() would copy the line)
             if chained and b'"chain"' in line:
                 plain_event(line, name=chunk.path, line=_line_number(chunk.path, here), offset=here)
             yield here, line
@@ -354,30 +355,16 @@ class Routed:
 
 def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
     """Step 1 for one chunk: each line to its shard, its id and claim id to their buckets."""
-    lines: list[list[_Line]] = [[] for _ in range(layout.shards)]
-    sources: list[_Line] = []
-    ids: list[list[_Id]] = [[] for _ in range(layout.buckets)]
-    claims: list[list[tuple[str, str]]] = [[] for _ in range(layout.buckets)]
-    file_index, buckets = chunk.file_index, layout.buckets
-    shard_of: dict[str, int] = {}
     with paused_gc():
         try:
-            for offset, line in _chunk_records(chunk):
-                event_id, route = _destination(line, layout, claims, shard_of)
-                (sources if route == _SOURCES else lines[route]).append((file_index, offset, line))
-                if event_id is not None:
-                    # A durable log's lines are not where its offsets say (they are
-                    # line numbers): its ids carry the line, in case it is a variant.
-                    ids[_route(event_id, buckets)].append(
-                        (event_id, file_index, offset, route, _digest(line), line * chunk.durable)
-                    )
+            lines, sources, ids, claims = _routed_lines(chunk, layout)
         except DiscrepancyError as exc:  # a durable log's chain broke
             return Routed(
                 lines=_NO_SECTIONS,
                 sources=("", 0, 0),
                 ids=_NO_SECTIONS,
                 claims=_NO_SECTIONS,
-                failure=((file_index, 0), exc),
+                failure=((chunk.file_index, 0), exc),
             )
         path = os.path.join(layout.directory, f"route-{task}")
         with _open_parts(path) as handle:
@@ -385,45 +372,102 @@ def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
             source_section = _write_list(handle, sources, path)
         path = os.path.join(layout.directory, f"ids-{task}")
         with _open_parts(path) as handle:
-            id_sections = _write_lists(handle, ids, path)
+            id_sections = _write_lists(handle, ([bucket] for bucket in ids), path)
             claim_sections = _write_lists(handle, claims, path)
     return Routed(
         lines=line_sections, sources=source_section, ids=id_sections, claims=claim_sections
     )
 
 
-def _destination(
-    line: bytes, layout: Layout, claims: list[list[tuple[str, str]]], shard_of: dict[str, int]
-) -> tuple[str | None, int]:
-    """``(event id, route)`` of a line (the id None if malformed); files its claim id.
+def _routed_lines(
+    chunk: Chunk, layout: Layout
+) -> tuple[list[list[_Line]], list[_Line], list[_IdColumns], list[list[tuple[str, str]]]]:
+    """The chunk's lines per shard, its source lines, and per id bucket its ids and claim ids.
 
-    ``shard_of``: the shards of propositions met so far, for the next lines.
+    A line is parsed with ``orjson`` only: its id, type, proposition and claim
+    id route it. A malformed line goes to shard 0 without an id (step 3
+    decodes it and names what is wrong); a line without a proposition, too.
     """
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None, 0  # step 3 decodes it and names what is wrong
-    event_id = obj.get("id") if type(obj) is dict else None
-    if type(event_id) is not str:
-        return None, 0
-    proposition = obj.get("proposition")
-    if obj.get("type") == "source":
-        return event_id, _SOURCES
-    if type(proposition) is not str:
-        return event_id, 0
-    claim = obj.get("claim")
-    if obj.get("type") == "claim" and type(claim) is str:
-        claims[_route(claim, layout.buckets)].append((claim, proposition))
-    route = shard_of.get(proposition)
-    if route is None:
-        route = shard_of[proposition] = _route(proposition, layout.shards)
-    return event_id, route
+    lines: list[list[_Line]] = [[] for _ in range(layout.shards)]
+    sources: list[_Line] = []
+    ids = [_IdColumns(chunk.file_index) for _ in range(layout.buckets)]
+    claims: list[list[tuple[str, str]]] = [[] for _ in range(layout.buckets)]
+    file_index, durable = chunk.file_index, chunk.durable
+    buckets, shards = layout.buckets, layout.shards
+    shard_of: dict[str, int] = {}  # the shards of propositions met so far
+    loads, decode_error, digest = orjson.loads, orjson.JSONDecodeError, _digest
+    for offset, line in _chunk_records(chunk):
+        try:
+            obj = loads(line)
+        except decode_error:
+            obj = None
+        event_id = obj.get("id") if type(obj) is dict else None
+        if type(event_id) is not str:
+            lines[0].append((file_index, offset, line))
+            continue
+        kind = obj.get("type")
+        proposition = obj.get("proposition")
+        if kind == "source":
+            route = _SOURCES
+            sources.append((file_index, offset, line))
+        elif type(proposition) is not str:
+            route = 0
+            lines[0].append((file_index, offset, line))
+        else:
+            claim = obj.get("claim")
+            if kind == "claim" and type(claim) is str:
+                claims[_route(claim, buckets)].append((claim, proposition))
+            route = shard_of.get(proposition, -1)
+            if route < 0:
+                route = shard_of[proposition] = _route(proposition, shards)
+            lines[route].append((file_index, offset, line))
+        filed = ids[_route(event_id, buckets)]
+        filed.ids.append(event_id)
+        filed.offsets.append(offset)
+        filed.routes.append(route)
+        filed.digests += digest(line)
+        if durable:  # its offsets are line numbers: the id carries the line
+            filed.lines.append(line)
+    return lines, sources, ids, claims
+
+
+class _IdColumns:
+    """One route task's event ids of one bucket, in columns: cheap to build and pickle.
+
+    Row ``n`` is the id ``ids[n]``, its line's ``offsets[n]`` and ``routes[n]``,
+    the digest ``digests[16 n : 16 (n + 1)]``, and for a durable log ``lines[n]``.
+    """
+
+    __slots__ = ("digests", "file_index", "ids", "lines", "offsets", "routes")
+
+    def __init__(self, file_index: int) -> None:
+        self.file_index = file_index
+        self.ids: list[str] = []
+        self.offsets = array.array("q")
+        self.routes = array.array("i")
+        self.digests = bytearray()
+        self.lines: list[bytes] = []
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        digests = bytes(self.digests)  # read back as bytes: its slices are the digests
+        return (self.file_index, self.ids, self.offsets, self.routes, digests, self.lines)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.file_index, self.ids, self.offsets, self.routes, self.digests, self.lines = state
+
+    def records(self) -> Iterator[_Id]:
+        """Each row as an :data:`_Id`, in the order filed."""
+        file_index, digests, size = self.file_index, bytes(self.digests), _DIGEST_SIZE
+        lines: Iterable[bytes] = self.lines or itertools.repeat(b"")
+        rows = zip(self.ids, self.offsets, self.routes, lines, strict=False)  # lines: maybe endless
+        for n, (event_id, offset, route, line) in enumerate(rows):
+            yield (event_id, file_index, offset, route, digests[n * size : n * size + size], line)
 
 
 def _digest(line: bytes) -> bytes:
     """What tells lines apart: byte-identical lines share it, and different lines
     share it only by a 128-bit BLAKE2b collision."""
-    return hashlib.blake2b(line, digest_size=16).digest()
+    return hashlib.blake2b(line, digest_size=_DIGEST_SIZE).digest()
 
 
 def _chunk_records(chunk: Chunk) -> Iterator[tuple[int, bytes]]:
@@ -465,15 +509,20 @@ def pick_bucket(
         first: dict[str, _Id] = {}
         variants: dict[str, list[_Id]] = {}
         dropped: list[list[tuple[int, int]]] = [[] for _ in range(layout.shards + 1)]
-        for section in ids:  # in reading order: tasks in order, offsets rising
-            for record in _read_section(section):
-                seen = first.setdefault(record[0], record)
-                if seen is record:
-                    continue
-                if seen[4] == record[4]:
-                    dropped[record[3]].append((record[1], record[2]))
-                else:
-                    variants.setdefault(record[0], [seen]).append(record)
+        filed = (
+            record
+            for section in ids  # in reading order: tasks in order, offsets rising
+            for columns in _read_section(section)
+            for record in columns.records()
+        )
+        for record in filed:
+            seen = first.setdefault(record[0], record)
+            if seen is record:
+                continue
+            if seen[4] == record[4]:
+                dropped[record[3]].append((record[1], record[2]))
+            else:
+                variants.setdefault(record[0], [seen]).append(record)
         failures: list[_Failure] = []
         anomalies: list[tuple[tuple[str, str, str], bytes]] = []
         for event_id, records in variants.items():
