@@ -160,14 +160,17 @@ class Relations:
         sweep_from: int = SWEEP_FROM,
     ) -> None:
         codes: dict[Value, int] = {}
-        self._points = {c.claim: point_of(c.value, codes) for c in live}
+        parties = registry.parties
+        points: dict[str, Point] = {}
+        held_by: dict[tuple[Point, str], None] = {}  # (point, registered source), in order
+        for claim in live:
+            point = points[claim.claim] = point_of(claim.value, codes)
+            if claim.source in parties:
+                held_by[point, claim.source] = None
+        self._points = points
         self._registry = registry
-        distinct = set(self._points.values())
-        self._by_source = list(
-            dict.fromkeys(
-                (self._points[c.claim], c.source) for c in live if c.source in registry.parties
-            )
-        )
+        distinct = set(points.values())
+        self._by_source = list(held_by)
         self._group_lows: dict[int, tuple[list[Bound], list[Bound]]] = {}
         self._backers: dict[Point, set[str]] | None = None
         self._backer_groups: dict[Point, set[int]] = {}
@@ -182,12 +185,16 @@ class Relations:
         else:
             self._pairwise(live, stances, distinct)
         incompatible = _incompatibility(distinct, is_amount=not codes)
+        supported, contradicted = self.supported, self.contradicted
+        spans: list[Point] = []
         for claim in live:
-            held = stances.get(claim.claim)
-            self.contradicted[claim.claim] = (
-                held is not None and bool(held.denials)
-            ) or incompatible[self._points[claim.claim]]
-        spans = [self._points[c.claim] for c in live if self.supported[c.claim]]
+            claim_id = claim.claim
+            point = points[claim_id]
+            held = stances.get(claim_id)
+            denied = held is not None and bool(held.denials)
+            contradicted[claim_id] = denied or incompatible[point]
+            if supported[claim_id]:
+                spans.append(point)
         self._supported_span = _span(spans, is_amount=not codes)
 
     def _pairwise(
