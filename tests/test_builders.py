@@ -21,6 +21,8 @@ BUILDERS = [
     *codec._STANCES.values(),
     values._AMOUNT,
     proposition._CLAIM_FINDING,
+    proposition._WORKED,
+    proposition._PROPOSITION_FINDING,
 ]
 
 ANYTHING = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.tuples())
@@ -36,8 +38,8 @@ def _every_field(obj: object) -> list[tuple[str, Any, type]]:
 
 def test_every_builder_of_the_package_is_checked() -> None:
     built = {b.builds for b in BUILDERS}  # type: ignore[attr-defined]
-    assert len(BUILDERS) == 7
-    assert len(built) == 7
+    assert len(BUILDERS) == 9
+    assert len(built) == 9
     assert all(b.__closure__ is None for b in BUILDERS)  # generated, not a wrapper
 
 

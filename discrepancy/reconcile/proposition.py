@@ -53,6 +53,12 @@ class Worked:
     relations: Relations
 
 
+_WORKED = builder(Worked, "kind counted live resolution relations")
+_PROPOSITION_FINDING = builder(
+    PropositionFinding, "proposition kind status best low high claims resolution ranking"
+)
+
+
 def work(
     events: Sequence[Claim | Resolution | Reopening],
     claim_of: Mapping[str, Claim],
@@ -71,13 +77,7 @@ def work(
     in_kind = _counted(resolutions, kind, anomalies)
     live = _live(claims, counted, kind, claim_of, stances, anomalies)
     relations = Relations(live, stances, registry, sweep_from=sweep_from)
-    return Worked(
-        kind=kind,
-        counted=counted,
-        live=live,
-        resolution=in_force(in_kind, latest_reopen),
-        relations=relations,
-    )
+    return _WORKED(kind, counted, live, in_force(in_kind, latest_reopen), relations)
 
 
 def reconcile_proposition(
@@ -108,16 +108,16 @@ def reconcile_proposition(
     )
     low, high = estimate(worked.kind, live)
     best, ranking = _best(live, resolution, relations, stances, registry, ranked=ranked)
-    return PropositionFinding(
-        proposition=key,
-        kind=worked.kind,
-        status=status_of(resolution, counted, live, relations),
-        best=best,
-        low=low,
-        high=high,
-        claims=findings,
-        resolution=resolution,
-        ranking=ranking,
+    return _PROPOSITION_FINDING(
+        key,
+        worked.kind,
+        status_of(resolution, counted, live, relations),
+        best,
+        low,
+        high,
+        findings,
+        resolution,
+        ranking,
     )
 
 
@@ -286,12 +286,16 @@ def estimate(kind: ValueKind, live: Sequence[Claim]) -> tuple[Number | None, Num
         return None, None
     # In claim id order, so that of equal bounds written differently (4 and
     # 4.0) the same one is printed whatever the order of the log.
-    ordered = sorted(live, key=lambda c: c.claim) if len(live) > 1 else live
+    if len(live) == 1:
+        value = live[0].value
+        return (value.low, value.high) if isinstance(value, Amount) else (None, None)
+    ordered = sorted(live, key=lambda c: c.claim)
     amounts = [c.value for c in ordered if isinstance(c.value, Amount)]
     lows = [a.low for a in amounts]
     highs = [a.high for a in amounts]
-    low = None if any(x is None for x in lows) else min(x for x in lows if x is not None)
-    high = None if any(x is None for x in highs) else max(x for x in highs if x is not None)
+    # An open end (None) anywhere leaves that end open; numbers never equal None.
+    low = None if None in lows or not lows else min(lows)  # type: ignore[type-var]
+    high = None if None in highs or not highs else max(highs)  # type: ignore[type-var]
     return low, high
 
 
@@ -358,13 +362,14 @@ def sole_claim(
     live = [] if found.retracted else [claim]
     relations = Relations.single(claim, found.confirmers, bool(found.denials), registry)
     low, high = estimate(claim.value.kind, live)
-    return PropositionFinding(
-        proposition=claim.proposition,
-        kind=claim.value.kind,
-        status=status_of(None, [claim], live, relations),
-        best=claim.value if live else None,
-        low=low,
-        high=high,
-        claims=(_finding(claim, bool(live), relations, None, stances, registry),),
-        resolution=None,
+    return _PROPOSITION_FINDING(
+        claim.proposition,
+        claim.value.kind,
+        status_of(None, [claim], live, relations),
+        claim.value if live else None,
+        low,
+        high,
+        (_finding(claim, bool(live), relations, None, stances, registry),),
+        None,
+        (),
     )

@@ -262,12 +262,10 @@ class Relations:
         relations._backer_groups = {}
         relations._group_lows = {}
         relations._supported_span = None
-        confirming = tuple(confirmers)
-        supported = registered and any(registry.independent(s, source) for s in confirming)
+        confirming = tuple(confirmers) if registered else ()
+        supported = any(registry.independent(s, source) for s in confirming)
         relations.supported = {claim.claim: supported}
-        relations.allied = {
-            claim.claim: registered and any(registry.allied(s, source) for s in confirming)
-        }
+        relations.allied = {claim.claim: any(registry.allied(s, source) for s in confirming)}
         relations.contradicted = {claim.claim: denied}
         if supported:
             relations._supported_span = _span([point], is_amount=isinstance(claim.value, Amount))
@@ -444,5 +442,7 @@ def _outside(point: Point, span: Span) -> bool:
 
 
 def _incompatibility(distinct: set[Point], *, is_amount: bool) -> dict[Point, bool]:
+    if len(distinct) == 1:  # one value (low <= high) is compatible with itself
+        return dict.fromkeys(distinct, False)
     span = _span(list(distinct), is_amount=is_amount)
     return {p: _outside(p, span) for p in distinct}
