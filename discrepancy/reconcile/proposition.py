@@ -11,6 +11,7 @@ apart from appending the anomalies it finds to the list it is given.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Literal, TypeVar
@@ -52,6 +53,8 @@ class Worked:
     resolution: Resolution | None
     relations: Relations
 
+
+_claim_id = operator.attrgetter("claim")
 
 _WORKED = builder(Worked, "kind counted live resolution relations")
 _PROPOSITION_FINDING = builder(
@@ -104,7 +107,7 @@ def reconcile_proposition(
     live_ids = {c.claim for c in live}
     findings = tuple(
         _finding(c, c.claim in live_ids, relations, resolution, stances, registry)
-        for c in (sorted(counted, key=lambda c: c.claim) if len(counted) > 1 else counted)
+        for c in (sorted(counted, key=_claim_id) if len(counted) > 1 else counted)
     )
     low, high = estimate(worked.kind, live)
     best, ranking = _best(live, resolution, relations, stances, registry, ranked=ranked)
@@ -289,7 +292,7 @@ def estimate(kind: ValueKind, live: Sequence[Claim]) -> tuple[Number | None, Num
     if len(live) == 1:
         value = live[0].value
         return (value.low, value.high) if isinstance(value, Amount) else (None, None)
-    ordered = sorted(live, key=lambda c: c.claim)
+    ordered = sorted(live, key=_claim_id)
     amounts = [c.value for c in ordered if isinstance(c.value, Amount)]
     lows = [a.low for a in amounts]
     highs = [a.high for a in amounts]
