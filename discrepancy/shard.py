@@ -44,6 +44,7 @@ reports the first one it met, and the caller raises the first in reading order
 from __future__ import annotations
 
 import array
+import bisect
 import concurrent.futures as cf
 import contextlib
 import hashlib
@@ -455,13 +456,12 @@ class _IdColumns:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.file_index, self.ids, self.offsets, self.routes, self.digests, self.lines = state
 
-    def records(self) -> Iterator[_Id]:
-        """Each row as an :data:`_Id`, in the order filed."""
-        file_index, digests, size = self.file_index, bytes(self.digests), _DIGEST_SIZE
-        lines: Iterable[bytes] = self.lines or itertools.repeat(b"")
-        rows = zip(self.ids, self.offsets, self.routes, lines, strict=False)  # lines: maybe endless
-        for n, (event_id, offset, route, line) in enumerate(rows):
-            yield (event_id, file_index, offset, route, digests[n * size : n * size + size], line)
+    def record(self, n: int) -> _Id:
+        """Row ``n`` as an :data:`_Id`."""
+        size = _DIGEST_SIZE
+        digest = bytes(self.digests[n * size : n * size + size])
+        line = self.lines[n] if self.lines else b""
+        return (self.ids[n], self.file_index, self.offsets[n], self.routes[n], digest, line)
 
 
 def _digest(line: bytes) -> bytes:
@@ -506,23 +506,8 @@ def pick_bucket(
     different lines is settled by :func:`_pick_variant`.
     """
     with paused_gc():
-        first: dict[str, _Id] = {}
-        variants: dict[str, list[_Id]] = {}
         dropped: list[list[tuple[int, int]]] = [[] for _ in range(layout.shards + 1)]
-        filed = (
-            record
-            for section in ids  # in reading order: tasks in order, offsets rising
-            for columns in _read_section(section)
-            for record in columns.records()
-        )
-        for record in filed:
-            seen = first.setdefault(record[0], record)
-            if seen is record:
-                continue
-            if seen[4] == record[4]:
-                dropped[record[3]].append((record[1], record[2]))
-            else:
-                variants.setdefault(record[0], [seen]).append(record)
+        variants = _copies_dropped(ids, dropped)
         failures: list[_Failure] = []
         anomalies: list[tuple[tuple[str, str, str], bytes]] = []
         for event_id, records in variants.items():
@@ -543,6 +528,48 @@ def pick_bucket(
             links=_links(claims),
             failure=min(failures, key=lambda f: f[0]) if failures else None,
         )
+
+
+def _copies_dropped(
+    ids: Sequence[_Section], dropped: list[list[tuple[int, int]]]
+) -> dict[str, list[_Id]]:
+    """The ids seen with different lines, each with its records; copies go to ``dropped``.
+
+    A later line byte-identical to an id's first (equal digests) is dropped
+    where it lies, by route; the first lines are remembered as a row number
+    only, and become records just for the ids that turn out to have variants.
+    """
+    size = _DIGEST_SIZE
+    filed: list[_IdColumns] = []
+    starts: list[int] = []  # the first row number of each of ``filed``
+    first: dict[str, int] = {}
+    variants: dict[str, list[_Id]] = {}
+
+    def record(row: int) -> _Id:
+        at = bisect.bisect_right(starts, row) - 1
+        return filed[at].record(row - starts[at])
+
+    rows = 0
+    for section in ids:  # in reading order: tasks in order, offsets rising
+        for columns in _read_section(section):
+            filed.append(columns)
+            starts.append(rows)
+            digests = columns.digests
+            for n, event_id in enumerate(columns.ids):
+                seen = first.setdefault(event_id, rows + n)
+                if seen == rows + n:
+                    continue
+                at = bisect.bisect_right(starts, seen) - 1
+                earlier = seen - starts[at]
+                if (
+                    filed[at].digests[earlier * size : earlier * size + size]
+                    == digests[n * size : n * size + size]
+                ):
+                    dropped[columns.routes[n]].append((columns.file_index, columns.offsets[n]))
+                else:
+                    variants.setdefault(event_id, [record(seen)]).append(columns.record(n))
+            rows += len(columns.ids)
+    return variants
 
 
 def _pick_variant(
