@@ -94,3 +94,23 @@ def test_the_proposition_benchmark_measures_every_shape(
             assert rows[f"{shape}-{size}"]["seconds"] > 0
             assert rows[f"{shape}-{size}"]["events"] >= size
     assert json.loads(capsys.readouterr().out)["rows"] == rows
+
+
+def test_the_phase_benchmark_times_every_phase_of_the_core(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"".join(generate_lines(800, 5, giants=1)) + b"\n\n")
+    out = tmp_path / "phases.json"
+    results = _load("bench_phases").main(["--log", str(log), "--repeat", "2", "--json", str(out)])
+    assert results["events"] == 800  # blank lines are not events
+    rows = results["rows"]
+    assert list(rows) == ["floor", "decode", "replay", "reconcile", "pieces"]
+    assert all(row["seconds"] > 0 for row in rows.values())
+    # Decoding parses every line as the floor does, and then builds the events.
+    assert rows["decode"]["seconds"] > rows["floor"]["seconds"]
+    assert results["core_seconds"] == pytest.approx(
+        sum(rows[p]["seconds"] for p in ("decode", "replay", "reconcile", "pieces"))
+    )
+    assert json.loads(out.read_text()) == results
+    assert "(decode to pieces)" in capsys.readouterr().out
