@@ -47,7 +47,7 @@ import fsspec
 from dask.base import compute
 from dask.delayed import Delayed, delayed
 
-from discrepancy.collector import paused_gc
+from discrepancy.collector import paused_gc_task
 from discrepancy.diagnostics import LibraryLogger
 from discrepancy.errors import DiscrepancyError, LogDecodeError, LogIntegrityError
 from discrepancy.events import EVENT_TYPES, Event, Timestamp, instant_key
@@ -213,6 +213,7 @@ def _edge_lines(block: _Block, begin: int, data: bytes) -> tuple[bytes, bytes | 
             back *= 4
 
 
+@paused_gc_task
 def _fold_block(block: _Block, as_of_key: str | None) -> _Partial:
     """Decode one block through the one reading path, keep what ``as_of`` allows,
     fold it to a partial state."""
@@ -223,44 +224,43 @@ def _fold_block(block: _Block, as_of_key: str | None) -> _Partial:
     pieces = data.split(b"\n")
     last = pieces.pop()  # after the last newline: empty, or a torn last line
     lines = [piece + b"\n" for piece in pieces] + ([last] if last else [])
-    with paused_gc():
-        here = begin
-        try:
-            first, previous = _edge_lines(block, begin, data)
-            reader = BlockReader(block.name, first, previous)
-            for line in lines:
-                here = offset
-                offset += len(line)
-                event = reader.event(line, here)
-                if event is not None and (as_of_key is None or event.recorded_at.key <= as_of_key):
-                    keep(event)
-            if block.end >= int(block.fs.size(block.location)):
-                reader.finish()
-        except (LogDecodeError, LogIntegrityError) as exc:
-            field = exc.field if isinstance(exc, LogDecodeError) else None
-            line_no = exc.line if isinstance(exc, LogIntegrityError) else None
-            return _Partial(
-                packed=[],
-                failure=_Failure(
-                    order=(block.file_index, here),
-                    reason=exc.reason,
-                    path=block.name,
-                    line=line_no or _line_number(block, here),
-                    field=field,
-                ),
-            )
-        state = replay(events)
-        return _Partial(packed=_pack(state.distinct()))
+    here = begin
+    try:
+        first, previous = _edge_lines(block, begin, data)
+        reader = BlockReader(block.name, first, previous)
+        for line in lines:
+            here = offset
+            offset += len(line)
+            event = reader.event(line, here)
+            if event is not None and (as_of_key is None or event.recorded_at.key <= as_of_key):
+                keep(event)
+        if block.end >= int(block.fs.size(block.location)):
+            reader.finish()
+    except (LogDecodeError, LogIntegrityError) as exc:
+        field = exc.field if isinstance(exc, LogDecodeError) else None
+        line_no = exc.line if isinstance(exc, LogIntegrityError) else None
+        return _Partial(
+            packed=[],
+            failure=_Failure(
+                order=(block.file_index, here),
+                reason=exc.reason,
+                path=block.name,
+                line=line_no or _line_number(block, here),
+                field=field,
+            ),
+        )
+    state = replay(events)
+    return _Partial(packed=_pack(state.distinct()))
 
 
+@paused_gc_task
 def _merge_partials(partials: Sequence[_Partial]) -> _Partial:
     """One partial for many: the n-ary form of :func:`discrepancy.state.merge`."""
     failures = [p.failure for p in partials if p.failure is not None]
     if failures:
         return _Partial(packed=[], failure=min(failures, key=lambda f: f.order))
-    with paused_gc():
-        state = replay(itertools.chain.from_iterable(_unpack(p.packed) for p in partials))
-        return _Partial(packed=_pack(state.distinct()))
+    state = replay(itertools.chain.from_iterable(_unpack(p.packed) for p in partials))
+    return _Partial(packed=_pack(state.distinct()))
 
 
 # --- Planning and running ------------------------------------------------------------

@@ -65,7 +65,7 @@ import attrs
 import orjson
 
 from discrepancy.codec import canonical_bytes, decode_line
-from discrepancy.collector import paused_gc
+from discrepancy.collector import paused_gc_task
 from discrepancy.diagnostics import LibraryLogger
 from discrepancy.errors import DiscrepancyError, LogDecodeError
 from discrepancy.events import Event, Reopening, Resolution, Source, Timestamp, instant_key
@@ -354,27 +354,27 @@ class Routed:
     failure: _Failure | None = None
 
 
+@paused_gc_task
 def route_chunk(chunk: Chunk, layout: Layout, task: int) -> Routed:
     """Step 1 for one chunk: each line to its shard, its id and claim id to their buckets."""
-    with paused_gc():
-        try:
-            lines, sources, ids, claims = _routed_lines(chunk, layout)
-        except DiscrepancyError as exc:  # a durable log's chain broke
-            return Routed(
-                lines=_NO_SECTIONS,
-                sources=("", 0, 0),
-                ids=_NO_SECTIONS,
-                claims=_NO_SECTIONS,
-                failure=((chunk.file_index, 0), exc),
-            )
-        path = os.path.join(layout.directory, f"route-{task}")
-        with _open_parts(path) as handle:
-            line_sections = _write_lists(handle, lines, path)
-            source_section = _write_list(handle, sources, path)
-        path = os.path.join(layout.directory, f"ids-{task}")
-        with _open_parts(path) as handle:
-            id_sections = _write_lists(handle, ([bucket] for bucket in ids), path)
-            claim_sections = _write_lists(handle, claims, path)
+    try:
+        lines, sources, ids, claims = _routed_lines(chunk, layout)
+    except DiscrepancyError as exc:  # a durable log's chain broke
+        return Routed(
+            lines=_NO_SECTIONS,
+            sources=("", 0, 0),
+            ids=_NO_SECTIONS,
+            claims=_NO_SECTIONS,
+            failure=((chunk.file_index, 0), exc),
+        )
+    path = os.path.join(layout.directory, f"route-{task}")
+    with _open_parts(path) as handle:
+        line_sections = _write_lists(handle, lines, path)
+        source_section = _write_list(handle, sources, path)
+    path = os.path.join(layout.directory, f"ids-{task}")
+    with _open_parts(path) as handle:
+        id_sections = _write_lists(handle, ([bucket] for bucket in ids), path)
+        claim_sections = _write_lists(handle, claims, path)
     return Routed(
         lines=line_sections, sources=source_section, ids=id_sections, claims=claim_sections
     )
@@ -497,6 +497,7 @@ class Picked:
     failure: _Failure | None = None
 
 
+@paused_gc_task
 def pick_bucket(
     ids: Sequence[_Section], claims: Sequence[_Section], layout: Layout, task: int
 ) -> Picked:
@@ -505,29 +506,28 @@ def pick_bucket(
     Of byte-identical lines the first in reading order is kept; an id seen with
     different lines is settled by :func:`_pick_variant`.
     """
-    with paused_gc():
-        dropped: list[list[tuple[int, int]]] = [[] for _ in range(layout.shards + 1)]
-        variants = _copies_dropped(ids, dropped)
-        failures: list[_Failure] = []
-        anomalies: list[tuple[tuple[str, str, str], bytes]] = []
-        for event_id, records in variants.items():
-            kept = _pick_variant(event_id, records, layout, anomalies, failures)
-            for record in records:
-                if record is not kept:
-                    dropped[record[3]].append((record[1], record[2]))
-        anomalies.sort(key=lambda item: item[0])
-        path = os.path.join(layout.directory, f"pick-{task}")
-        with _open_parts(path) as handle:
-            sections = _write_lists(handle, dropped[:-1], path)
-            dropped_sources = _write_list(handle, dropped[-1], path)  # _SOURCES is -1
-            anomaly_section = _write_section(handle, anomalies, path)
-        return Picked(
-            dropped=sections,
-            dropped_sources=dropped_sources,
-            anomalies=anomaly_section,
-            links=_links(claims),
-            failure=min(failures, key=lambda f: f[0]) if failures else None,
-        )
+    dropped: list[list[tuple[int, int]]] = [[] for _ in range(layout.shards + 1)]
+    variants = _copies_dropped(ids, dropped)
+    failures: list[_Failure] = []
+    anomalies: list[tuple[tuple[str, str, str], bytes]] = []
+    for event_id, records in variants.items():
+        kept = _pick_variant(event_id, records, layout, anomalies, failures)
+        for record in records:
+            if record is not kept:
+                dropped[record[3]].append((record[1], record[2]))
+    anomalies.sort(key=lambda item: item[0])
+    path = os.path.join(layout.directory, f"pick-{task}")
+    with _open_parts(path) as handle:
+        sections = _write_lists(handle, dropped[:-1], path)
+        dropped_sources = _write_list(handle, dropped[-1], path)  # _SOURCES is -1
+        anomaly_section = _write_section(handle, anomalies, path)
+    return Picked(
+        dropped=sections,
+        dropped_sources=dropped_sources,
+        anomalies=anomaly_section,
+        links=_links(claims),
+        failure=min(failures, key=lambda f: f[0]) if failures else None,
+    )
 
 
 def _copies_dropped(
@@ -692,6 +692,7 @@ class Replayed:
     failure: _Failure | None = None
 
 
+@paused_gc_task
 def replay_shard(
     shard: int,
     own: Sequence[_Section],
@@ -711,42 +712,41 @@ def replay_shard(
     only decoded, so that the first malformed line is still found.
     """
     failures: list[_Failure] = []
-    with paused_gc():
-        left_out = {key for section in dropped for key in _read_section(section)}
-        events, source_count = _shard_events(
-            shard, (own, sources, incoming), left_out, moved, layout, failures
-        )
-        path = os.path.join(layout.directory, f"shard-{shard}")
-        if failures or check_only:
-            empty = (path, 0, 0)
-            failure = min(failures, key=lambda f: f[0]) if failures else None
-            return Replayed(
-                events=0,
-                sources=0,
-                propositions=empty,
-                contradictions=empty,
-                anomalies=empty,
-                disagreements=empty,
-                failure=failure,
-            )
-        rulings = [e for e in events if type(e) is Resolution or type(e) is Reopening]
-        state = replay(events)
-        del events
-        found = reconcile(state, policy=layout.policy)
-        with _open_parts(path) as handle:
-            propositions = _write_section(handle, proposition_pieces(found), path)
-            contradictions = _write_section(handle, contradiction_pieces(found), path)
-            anomalies = _write_section(handle, anomaly_pieces(found), path)
-            overruled = disagreement_pieces(_disagreements(rulings, found))
-            disagreeing = _write_section(handle, overruled, path)
+    left_out = {key for section in dropped for key in _read_section(section)}
+    events, source_count = _shard_events(
+        shard, (own, sources, incoming), left_out, moved, layout, failures
+    )
+    path = os.path.join(layout.directory, f"shard-{shard}")
+    if failures or check_only:
+        empty = (path, 0, 0)
+        failure = min(failures, key=lambda f: f[0]) if failures else None
         return Replayed(
-            events=len(state) - source_count,
-            sources=source_count,
-            propositions=propositions,
-            contradictions=contradictions,
-            anomalies=anomalies,
-            disagreements=disagreeing,
+            events=0,
+            sources=0,
+            propositions=empty,
+            contradictions=empty,
+            anomalies=empty,
+            disagreements=empty,
+            failure=failure,
         )
+    rulings = [e for e in events if type(e) is Resolution or type(e) is Reopening]
+    state = replay(events)
+    del events
+    found = reconcile(state, policy=layout.policy)
+    with _open_parts(path) as handle:
+        propositions = _write_section(handle, proposition_pieces(found), path)
+        contradictions = _write_section(handle, contradiction_pieces(found), path)
+        anomalies = _write_section(handle, anomaly_pieces(found), path)
+        overruled = disagreement_pieces(_disagreements(rulings, found))
+        disagreeing = _write_section(handle, overruled, path)
+    return Replayed(
+        events=len(state) - source_count,
+        sources=source_count,
+        propositions=propositions,
+        contradictions=contradictions,
+        anomalies=anomalies,
+        disagreements=disagreeing,
+    )
 
 
 def _disagreements(
